@@ -1,0 +1,83 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"os"
+
+	"leadscore/data"
+	"leadscore/features"
+)
+
+func specInferCommand() command {
+	return command{
+		name:    "spec infer",
+		summary: "write a commented starting feature spec from a leads (and events) file",
+		usage:   "--data leads.parquet [--events events.parquet] [--label COL --positive VALUE] [--out spec.yaml]",
+		run:     runSpecInfer,
+	}
+}
+
+func runSpecInfer(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
+	dataPath := fs.String("data", "", "leads table (Parquet, required)")
+	eventsPath := fs.String("events", "", "events table (Parquet, optional)")
+	label := fs.String("label", "", "label column (default: guessed from the names, e.g. outcome)")
+	var positive stringList
+	fs.Var(&positive, "positive", "label value(s) meaning won (default: guessed, e.g. won, yes, true)")
+	out := fs.String("out", "", "file to write (default standard output)")
+	if _, err := parse(fs, args, 0); err != nil {
+		return err
+	}
+	if *dataPath == "" {
+		return usagef("--data is required")
+	}
+	leads, err := data.ReadParquet(ctx, *dataPath, nil)
+	if err != nil {
+		return err
+	}
+	var events *data.Table
+	if *eventsPath != "" {
+		if events, err = data.ReadParquet(ctx, *eventsPath, nil); err != nil {
+			return err
+		}
+	}
+	spec, info, err := features.Infer(leads, events, features.InferOptions{Label: *label, Positive: positive})
+	if err != nil {
+		return fmt.Errorf("%s: %w", *dataPath, err)
+	}
+	var buf bytes.Buffer
+	if err := features.WriteCommentedSpec(&buf, spec, info); err != nil {
+		return err
+	}
+	if *out == "" {
+		_, err := e.stdout.Write(buf.Bytes())
+		return err
+	}
+	if err := writeFileAtomic(*out, buf.Bytes()); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "wrote %s\n", *out)
+	return nil
+}
+
+// writeFileAtomic writes b to path through a temporary file and a rename,
+// so a failure never leaves a half-written file.
+func writeFileAtomic(path string, b []byte) error {
+	tmp := path + ".tmp"
+	f, err := os.Create(tmp)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(b); err != nil {
+		f.Close()
+		os.Remove(tmp)
+		return err
+	}
+	if err := f.Close(); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return os.Rename(tmp, path)
+}
