@@ -9,6 +9,7 @@
 //	                     input fingerprints, training config, and the SHA-256 of
 //	                     every other file
 //	spec.yaml            the feature spec the model was trained with
+//	rules.yaml           the rules fallback, calibrated on the same history (optional)
 //	scorers/<name>.json  one Scorer per sub-model: "global", and one per segment
 //	                     with enough won leads (e.g. "product_line=analytics")
 //
@@ -169,6 +170,10 @@ type Artifact struct {
 	Manifest Manifest
 	Spec     []byte // spec.yaml, as written
 	Scorers  map[string]*Scorer
+	// Rules is rules.yaml: the rules model with its points-to-probability
+	// calibration fitted on the same history, or nil when training had no
+	// rules. The server uses it as the fallback unless given another.
+	Rules []byte
 }
 
 // Global returns the global scorer.
@@ -208,6 +213,9 @@ func Save(root string, a *Artifact) (string, error) {
 	}()
 
 	files := map[string][]byte{"spec.yaml": a.Spec}
+	if a.Rules != nil {
+		files["rules.yaml"] = a.Rules
+	}
 	names := make([]string, 0, len(a.Scorers))
 	for name := range a.Scorers {
 		names = append(names, name)
@@ -313,6 +321,8 @@ func Load(dir string) (*Artifact, error) {
 		switch {
 		case rel == "spec.yaml":
 			a.Spec = b
+		case rel == "rules.yaml":
+			a.Rules = b
 		case strings.HasPrefix(rel, "scorers/"):
 			var s Scorer
 			if err := json.Unmarshal(b, &s); err != nil {

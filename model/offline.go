@@ -217,9 +217,6 @@ func (a *Artifact) ScoreTable(ctx context.Context, leads, events *data.Table, op
 	versions := make([]string, n)
 	for i := range models {
 		models[i] = a.Manifest.Name
-		if out.scorer[i] != "" && out.scorer[i] != "global" {
-			models[i] = a.Manifest.Name + "/" + out.scorer[i]
-		}
 		versions[i] = a.Manifest.Version
 	}
 	chal := make([]float64, n)

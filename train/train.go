@@ -31,6 +31,7 @@ import (
 	"leadscore/model"
 	"leadscore/model/calib"
 	"leadscore/model/linear"
+	"leadscore/model/rules"
 	"leadscore/train/gbdt"
 	"leadscore/train/logistic"
 
@@ -71,6 +72,10 @@ type Config struct {
 	Recalibrate bool `json:"recalibrate"`
 	// Thresholds overrides the stage thresholds derived from validation.
 	Thresholds *model.Thresholds `json:"thresholds,omitempty"`
+	// Rules, when set, is the rules fallback: the trainer scores the
+	// training and validation leads with it, fits its points-to-probability
+	// calibration on their outcomes and stores it in the artifact.
+	Rules *rules.Model `json:"-"`
 	// Inputs fingerprints the input files, for the manifest.
 	Inputs []model.Fingerprint `json:"-"`
 	// Now is the training time (default time.Now); it names the version.
@@ -258,10 +263,56 @@ func Run(ctx context.Context, leads, events *data.Table, file string, cfg Config
 			return nil, fmt.Errorf("train: spec: %w", err)
 		}
 	}
+	var rulesYAML []byte
+	if cfg.Rules != nil {
+		if rulesYAML, err = calibrateRules(cfg.Rules, leads, events, y, split, cfg.Spec); err != nil {
+			return nil, fmt.Errorf("train: rules: %w", err)
+		}
+	}
 	return &Result{
-		Artifact: &model.Artifact{Manifest: manifest, Spec: specYAML, Scorers: scorers},
+		Artifact: &model.Artifact{Manifest: manifest, Spec: specYAML, Scorers: scorers, Rules: rulesYAML},
 		Summary:  summary,
 	}, nil
+}
+
+// calibrateRules fits the rules model's points-to-probability map on the
+// closed training and validation leads, scored at their cut-offs as the
+// models were, and returns the calibrated rules as YAML.
+func calibrateRules(r *rules.Model, leads, events *data.Table, y []int8, split *Split, spec *features.Spec) ([]byte, error) {
+	var idx []int
+	for i, role := range split.Roles {
+		if role == RoleTrain || role == RoleValid {
+			idx = append(idx, i)
+		}
+	}
+	sub := leads.Take(idx)
+	tc := sub.Col(spec.Time)
+	if tc == nil || tc.Type != data.Time {
+		return nil, fmt.Errorf("no timestamp column %q for the rules' cut-offs", spec.Time)
+	}
+	h := spec.Cutoff.Horizon.Microseconds()
+	cutoffs := make([]int64, len(idx))
+	for k := range idx {
+		cutoffs[k] = tc.Times[k] + h
+	}
+	points, err := r.ScoreTable(sub, events, cutoffs)
+	if err != nil {
+		return nil, err
+	}
+	won := make([]bool, len(idx))
+	for k, i := range idx {
+		won[k] = y[i] == 1
+	}
+	cal, err := rules.FitCalibration(points, won)
+	if err != nil {
+		return nil, err
+	}
+	c := *r
+	c.Calibration = cal
+	if err := c.Compile(); err != nil {
+		return nil, err
+	}
+	return c.MarshalText()
 }
 
 // carveValid marks a seeded 10% of the training rows (stratified by label)

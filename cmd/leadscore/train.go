@@ -20,6 +20,7 @@ import (
 	"leadscore/data"
 	"leadscore/features"
 	"leadscore/model"
+	"leadscore/model/rules"
 	"leadscore/train"
 )
 
@@ -28,7 +29,7 @@ func trainCommand() command {
 		name:    "train",
 		summary: "train logistic regression and gradient-boosted trees out of time, calibrate, and write a model artifact",
 		usage: "--data FILE.parquet [--events FILE.parquet] [--spec spec.yaml | --label COL --positive VALUE] [--exclude a,b]\n" +
-			"       [--split-column COL] [--valid-column COL] [--segment-by COL] [--algorithms logistic,gbdt] [--rounds N] [--seed N] --out DIR [--json]",
+			"       [--split-column COL] [--valid-column COL] [--segment-by COL] [--algorithms logistic,gbdt] [--rounds N] [--seed N] [--rules rules.yaml] --out DIR [--json]",
 		run: runTrain,
 	}
 }
@@ -52,6 +53,7 @@ func runTrain(ctx context.Context, e *env, fs *flag.FlagSet, args []string) erro
 	leaves := fs.Int("max-leaves", 0, "maximum leaves per tree; >0 switches to leaf-wise growth")
 	seed := fs.Uint64("seed", 1, "random seed; the same data and seed give the same model")
 	recal := fs.Bool("recalibrate", false, "refit the calibrator intercept on the newest labelled quarter (for base-rate shift)")
+	rulesPath := fs.String("rules", "", "rules fallback (YAML) to calibrate on the same history and store with the model")
 	name := fs.String("name", "", "model name (default: the base name of --out)")
 	out := fs.String("out", "", "models directory of this model: the artifact goes to OUT/<version>/ (required)")
 	asJSON := fs.Bool("json", false, "print the result as one JSON object instead of a table")
@@ -136,6 +138,15 @@ func runTrain(ctx context.Context, e *env, fs *flag.FlagSet, args []string) erro
 	cfg.GBDT.MaxDepth = *depth
 	cfg.GBDT.MaxLeaves = *leaves
 
+	if *rulesPath != "" {
+		b, err := os.ReadFile(*rulesPath)
+		if err != nil {
+			return err
+		}
+		if cfg.Rules, err = rules.Parse(b); err != nil {
+			return fmt.Errorf("%s: %w", *rulesPath, err)
+		}
+	}
 	progress, done := trainProgress(e)
 	res, err := train.Run(ctx, leads, events, *dataPath, cfg, e.log, progress)
 	done()

@@ -1,0 +1,38 @@
+package gbdt_test
+
+import (
+	"context"
+	"runtime"
+	"testing"
+
+	"leadscore/train/gbdt"
+	"leadscore/train/gbdt/gbdttest"
+)
+
+// BenchmarkTrain1Mx40 trains 100 rounds on gbdttest.SyntheticMatrix(1e6, 1)
+// (the peers' data: train/gbdt/testdata/peers_bench.py), depth 6 and 31
+// leaves, and reports seconds per run and the peak live heap.
+func BenchmarkTrain1Mx40(b *testing.B) {
+	feats, ds := gbdttest.SyntheticMatrix(1_000_000, 1)
+	for _, c := range []struct {
+		name string
+		cfg  gbdt.Config
+	}{
+		{"depth6", gbdt.Config{Rounds: 100, MaxDepth: 6, Seed: 1}},
+		{"leaves31", gbdt.Config{Rounds: 100, MaxLeaves: 31, Seed: 1}},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			var peak uint64
+			for b.Loop() {
+				runtime.GC()
+				stop := watchHeap(&peak)
+				if _, _, err := gbdt.Train(context.Background(), feats, ds, nil, c.cfg, nil); err != nil {
+					b.Fatal(err)
+				}
+				stop()
+			}
+			b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "s/op")
+			b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
+		})
+	}
+}

@@ -1,0 +1,189 @@
+package gbdt
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+)
+
+// binSampleRows is the number of rows sampled to find numeric bin
+// boundaries (LightGBM's bin_construct_sample_cnt).
+const binSampleRows = 200_000
+
+// binning maps raw feature values to uint8 bins. Feature f has nb[f]
+// value bins 0..nb[f]-1 and the missing bin nb[f] (<= 255).
+type binning struct {
+	nb     []int
+	upper  [][]float64 // numeric: bin b holds x <= upper[b] (and > upper[b-1])
+	catBin [][]uint8   // categorical: code -> bin
+}
+
+// newBinning finds bin boundaries from ds. It checks the data contract:
+// numeric values finite or NaN, categorical codes integers in [0, Levels).
+func newBinning(feats []Feature, ds *Dataset, maxBins int, rng *rand.Rand, workers int) (*binning, error) {
+	d, n := ds.Cols, ds.Rows
+	bn := &binning{nb: make([]int, d), upper: make([][]float64, d), catBin: make([][]uint8, d)}
+	var sample []int // rows used for numeric boundaries, ascending
+	if n > binSampleRows {
+		sample = make([]int, 0, binSampleRows)
+		for _, r := range rng.Perm(n)[:binSampleRows] {
+			sample = append(sample, r)
+		}
+		slices.Sort(sample)
+	}
+	errs := make([]error, d)
+	parallel(workers, d, func(f int) {
+		if feats[f].Categorical {
+			errs[f] = bn.fitCategorical(f, feats[f].Levels, ds, maxBins)
+		} else {
+			errs[f] = bn.fitNumeric(f, ds, sample, maxBins)
+		}
+	})
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return bn, nil
+}
+
+func (bn *binning) fitNumeric(f int, ds *Dataset, sample []int, maxBins int) error {
+	d := ds.Cols
+	vals := make([]float64, 0, min(ds.Rows, binSampleRows))
+	for r := range ds.Rows {
+		v := ds.X[r*d+f]
+		if math.IsInf(v, 0) {
+			return fmt.Errorf("gbdt: row %d, feature %d: value %v is infinite (want finite or NaN)", r, f, v)
+		}
+	}
+	if sample == nil {
+		for r := range ds.Rows {
+			if v := ds.X[r*d+f]; v == v {
+				vals = append(vals, v)
+			}
+		}
+	} else {
+		for _, r := range sample {
+			if v := ds.X[r*d+f]; v == v {
+				vals = append(vals, v)
+			}
+		}
+	}
+	slices.Sort(vals)
+	// Distinct values and their counts.
+	var distinct []float64
+	var counts []int
+	for i, v := range vals {
+		if i == 0 || v != vals[i-1] {
+			distinct = append(distinct, v)
+			counts = append(counts, 0)
+		}
+		counts[len(counts)-1]++
+	}
+	cut := func(i int) float64 { // boundary between distinct[i] and distinct[i+1]
+		a, b := distinct[i], distinct[i+1]
+		m := a + (b-a)/2
+		if m >= b || m < a {
+			m = a
+		}
+		return m
+	}
+	var upper []float64
+	if len(distinct) <= maxBins {
+		for i := 0; i+1 < len(distinct); i++ {
+			upper = append(upper, cut(i))
+		}
+	} else {
+		// Greedy equal-count bins: close a bin once it holds its share of
+		// the rows not yet binned.
+		rest, binsLeft, acc := len(vals), maxBins, 0
+		for i := 0; i+1 < len(distinct) && binsLeft > 1; i++ {
+			acc += counts[i]
+			if float64(acc) >= float64(rest)/float64(binsLeft) {
+				upper = append(upper, cut(i))
+				rest -= acc
+				acc = 0
+				binsLeft--
+			}
+		}
+	}
+	upper = append(upper, math.MaxFloat64)
+	bn.upper[f] = upper
+	bn.nb[f] = len(upper)
+	return nil
+}
+
+func (bn *binning) fitCategorical(f, levels int, ds *Dataset, maxBins int) error {
+	d := ds.Cols
+	counts := make([]int, levels)
+	for r := range ds.Rows {
+		v := ds.X[r*d+f]
+		if v != v {
+			continue
+		}
+		if v < 0 || v >= float64(levels) || v != math.Trunc(v) {
+			return fmt.Errorf("gbdt: row %d, feature %d: category code %v is not an integer in [0, %d)", r, f, v, levels)
+		}
+		counts[int(v)]++
+	}
+	m := make([]uint8, levels)
+	if levels <= maxBins {
+		for c := range m {
+			m[c] = uint8(c)
+		}
+		bn.nb[f] = max(levels, 1)
+	} else {
+		// The maxBins-1 most frequent codes get their own bin; the rest
+		// share the last one.
+		order := make([]int, levels)
+		for c := range order {
+			order[c] = c
+		}
+		slices.SortStableFunc(order, func(a, b int) int { return counts[b] - counts[a] })
+		for c := range m {
+			m[c] = uint8(maxBins - 1)
+		}
+		for i, c := range order[:maxBins-1] {
+			m[c] = uint8(i)
+		}
+		bn.nb[f] = maxBins
+	}
+	bn.catBin[f] = m
+	return nil
+}
+
+// bin returns the bin of value v of feature f.
+func (bn *binning) bin(f int, v float64) uint8 {
+	if v != v {
+		return uint8(bn.nb[f])
+	}
+	if m := bn.catBin[f]; m != nil {
+		return m[int(v)]
+	}
+	// Branch-free lower bound: the first b with v <= u[b]. u ends with
+	// MaxFloat64, so it exists for every finite v.
+	u := bn.upper[f]
+	lo, n := 0, len(u)
+	for n > 1 {
+		half := n / 2
+		if u[lo+half-1] < v {
+			lo += half
+		}
+		n -= half
+	}
+	return uint8(lo)
+}
+
+// binMatrix returns the column-major bin matrix: bins[f*Rows+r].
+func (bn *binning) binMatrix(ds *Dataset, workers int) []uint8 {
+	n, d := ds.Rows, ds.Cols
+	bins := make([]uint8, n*d)
+	parallel(workers, d, func(f int) {
+		col := bins[f*n : (f+1)*n]
+		for r := range col {
+			col[r] = bn.bin(f, ds.X[r*d+f])
+		}
+	})
+	return bins
+}
