@@ -19,8 +19,8 @@ DEMO_LEADS    ?= 30000
 DEMO_QUARTERS ?= 8
 DEMO_SEED     ?= 7
 
-.PHONY: all build run test lint vet fmt-check proto proto-check protoc bench \
-        bench-train bench-peers bench-serve tools clean
+.PHONY: all build run test test-go lint vet fmt-check proto proto-check protoc bench \
+        bench-train bench-peers bench-serve quality browser tools clean
 
 all: build
 
@@ -32,9 +32,25 @@ build:
 run: build
 	@./scripts/demo.sh "$(BIN)/leadscore" "$(DEMO)" $(DEMO_LEADS) $(DEMO_QUARTERS) $(DEMO_SEED)
 
-## test: lint, generated-code check, and every test with the race detector.
-test: lint proto-check
-	$(GO) test -race -timeout 30m ./...
+## test: lint, generated-code check, every Go test with the race detector,
+## the trainer's quality bars on the public datasets, and the notebooks.
+test: lint proto-check browser test-go quality test-notebooks
+
+test-go:
+	$(GO) test -race -timeout 40m ./...
+
+## quality: the trainer against the scikit-learn / XGBoost baselines on the
+## public datasets of ../shared/datasets (no race detector: it is slow).
+quality:
+	$(GO) test -tags quality -count 1 -timeout 30m -v -run . ./train/quality/ 2>&1 | tee quality.log | grep -E '^(=== RUN|--- |PASS|FAIL|ok|\s+quality_test.go)' || (tail -50 quality.log; exit 1)
+
+## browser: Debian's headless Chromium, for the report's rendering test.
+browser:
+	@if ! test -x /usr/bin/chromium; then \
+		echo "installing Debian chromium (for the report's browser test)"; \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; \
+	fi
 
 lint: fmt-check vet
 
@@ -80,5 +96,21 @@ bench: $(BIN)/benchstat
 	$(GO) test -run '^$$' -bench . -benchmem -count 6 -timeout 60m ./... | tee bench.txt
 	benchstat bench.txt
 
+## bench-train: 100 boosting rounds on 1M rows x 40 mixed features: time
+## and peak memory (compare with bench-peers in the same session).
+bench-train:
+	$(GO) test -run '^$$' -bench 'BenchmarkTrain1Mx40' -benchtime 1x -count 3 -timeout 30m ./train/gbdt/
+
+## bench-peers: scikit-learn HistGradientBoosting and XGBoost (Debian) on the
+## same 1M x 40 data, beside ours, in one run.
+bench-peers:
+	./scripts/bench-peers.sh
+
+## bench-serve: our server against the do-nothing gRPC ceiling, same run.
+bench-serve:
+	./scripts/bench-serve.sh
+
 clean:
-	rm -rf $(BIN) $(DEMO) bench.txt
+	rm -rf $(BIN) $(DEMO) out bench.txt quality.log
+
+-include notebooks/notebooks.mk

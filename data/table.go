@@ -220,3 +220,35 @@ func (t *Table) Names() []string {
 	}
 	return names
 }
+
+// Take returns the rows idx of t, in that order, as a new table. String
+// columns share their dictionaries with t.
+func (t *Table) Take(idx []int) *Table {
+	cols := make([]*Column, len(t.Columns))
+	for k, c := range t.Columns {
+		n := &Column{Name: c.Name, Type: c.Type, Dict: c.Dict}
+		if c.Valid != nil {
+			n.Valid = take(c.Valid, idx)
+		}
+		switch c.Type {
+		case Float:
+			n.Floats = take(c.Floats, idx)
+		case String:
+			n.Codes = take(c.Codes, idx)
+		case Bool:
+			n.Bools = take(c.Bools, idx)
+		case Time:
+			n.Times = take(c.Times, idx)
+		}
+		cols[k] = n
+	}
+	return &Table{Rows: len(idx), Columns: cols}
+}
+
+func take[T any](v []T, idx []int) []T {
+	out := make([]T, len(idx))
+	for j, i := range idx {
+		out[j] = v[i]
+	}
+	return out
+}

@@ -33,6 +33,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"leadscore/eval"
@@ -153,6 +154,9 @@ type Scorer struct {
 	// TrainRows and TrainPositives describe the training rows.
 	TrainRows      int `json:"train_rows"`
 	TrainPositives int `json:"train_positives"`
+
+	featsOnce sync.Once
+	feats     []features.Feature
 }
 
 // Axis is the sub-score a feature counts toward.

@@ -109,7 +109,7 @@ func (s *Scorer) Contributions(p *Predictor, x, lin, dst, scratch []float64) flo
 // The value then lists each member, e.g. "count_window=2, decayed_count=1.4,
 // days_since_last=3".
 func (s *Scorer) Reasons(contrib, x []float64, n int) []*leadscorev1.Reason {
-	feats := s.Transformer.Features()
+	feats := s.features()
 	type group struct {
 		name    string
 		sum     float64
@@ -185,7 +185,16 @@ func FormatValue(f features.Feature, v float64) string {
 		}
 		return "no"
 	}
+	if f.Log1p {
+		v = math.Expm1(v)
+	}
 	return strconv.FormatFloat(v, 'g', 4, 64)
+}
+
+// features returns the transformer's features, computed once.
+func (s *Scorer) features() []features.Feature {
+	s.featsOnce.Do(func() { s.feats = s.Transformer.Features() })
+	return s.feats
 }
 
 // Scratch is per-goroutine working memory for PredictVector, so that

@@ -119,3 +119,20 @@ func findModel(dir, name string) (string, error) {
 	}
 	return "", usagef("%s holds several models (%v): name one with --model", dir, names)
 }
+
+// rescoreWithModels scores leads with the newest version of the (only, or
+// "leads") model under modelsDir, exactly as `leadscore score` does; the
+// report uses it when given --models instead of predictions.
+func rescoreWithModels(ctx context.Context, modelsDir string, leads, events *data.Table) (*data.Table, error) {
+	dir, err := findModel(modelsDir, "")
+	if err != nil {
+		return nil, err
+	}
+	a, err := model.Load(dir)
+	if err != nil {
+		return nil, err
+	}
+	return a.ScoreTable(ctx, leads, events, model.OfflineOptions{Copy: []string{"account_id", "product_line", "source", "created_at"}})
+}
+
+func init() { rescore = rescoreWithModels }

@@ -52,6 +52,7 @@ func runTrain(ctx context.Context, e *env, fs *flag.FlagSet, args []string) erro
 	depth := fs.Int("max-depth", 6, "maximum tree depth (depth-wise growth)")
 	leaves := fs.Int("max-leaves", 0, "maximum leaves per tree; >0 switches to leaf-wise growth")
 	seed := fs.Uint64("seed", 1, "random seed; the same data and seed give the same model")
+	noRefit := fs.Bool("no-refit", false, "keep the models fitted on the training rows only (default: refit on training + validation rows with the chosen settings)")
 	recal := fs.Bool("recalibrate", false, "refit the calibrator intercept on the newest labelled quarter (for base-rate shift)")
 	rulesPath := fs.String("rules", "", "rules fallback (YAML) to calibrate on the same history and store with the model")
 	name := fs.String("name", "", "model name (default: the base name of --out)")
@@ -131,6 +132,7 @@ func runTrain(ctx context.Context, e *env, fs *flag.FlagSet, args []string) erro
 		SegmentBy:    *segmentBy,
 		MinPositives: *minPos,
 		Recalibrate:  *recal,
+		NoRefit:      *noRefit,
 		Inputs:       inputs,
 	}
 	cfg.GBDT.Rounds = *rounds

@@ -43,6 +43,8 @@ const IsotonicClip = 1e-6
 type Calibrator struct {
 	Kind Kind `json:"kind"`
 	// A and B are Platt's slope and intercept: p = σ(A·m + B). A ≥ 0.
+	// For isotonic, A is the slope of the logistic tails beyond the table
+	// (see interp); 0 means flat tails.
 	A float64 `json:"a,omitempty"`
 	B float64 `json:"b,omitempty"`
 	// X holds the isotonic block centres (strictly increasing margins) and Y
@@ -83,18 +85,30 @@ func clip(p float64) float64 {
 	return min(max(p, IsotonicClip), 1-IsotonicClip)
 }
 
-// interp reads the isotonic table at m: clamped at both ends, linear between
-// neighbouring block centres.
+// interp reads the isotonic table at m: linear between neighbouring block
+// centres and, beyond the first and last centres, logistic tails of slope
+// A in margin units: σ(logit(y_end) + A·(m − x_end)).
+//
+// Flat tails would give every lead beyond the validation range the same
+// probability. Under drift that is many leads: on the bank-marketing time
+// split flat tails cost 0.02 ROC AUC. The tails keep the model's ranking
+// there (a margin is log-odds, so slope 1 is the model's own).
 func (c *Calibrator) interp(m float64) float64 {
 	x, y := c.X, c.Y
 	if len(x) == 0 {
 		panic("calib: Apply on an isotonic calibrator with an empty table")
 	}
+	n := len(x)
 	if m <= x[0] {
+		if c.A > 0 && m < x[0] {
+			return sigmoid(logit(clip(y[0])) + c.A*(m-x[0]))
+		}
 		return y[0]
 	}
-	n := len(x)
 	if m >= x[n-1] {
+		if c.A > 0 && m > x[n-1] {
+			return sigmoid(logit(clip(y[n-1])) + c.A*(m-x[n-1]))
+		}
 		return y[n-1]
 	}
 	i := sort.SearchFloat64s(x, m) // x[i-1] < m <= x[i], 1 <= i <= n-1
@@ -155,8 +169,8 @@ func (c *Calibrator) Validate() error {
 				errs = append(errs, fmt.Errorf("y[%d] = %v is below y[%d] = %v", i, v, i-1, c.Y[i-1]))
 			}
 		}
-		if c.A != 0 || c.B != 0 {
-			errs = append(errs, errors.New("isotonic calibrator has platt parameters"))
+		if c.A < 0 || c.B != 0 {
+			errs = append(errs, fmt.Errorf("isotonic calibrator: tail slope a = %v must be ≥ 0 and b = %v must be 0", c.A, c.B))
 		}
 	default:
 		errs = append(errs, fmt.Errorf("kind %q, want %q, %q or %q", c.Kind, Identity, Platt, Isotonic))

@@ -38,9 +38,12 @@ func TestIsotonicKnownAnswer(t *testing.T) {
 			wantX: []float64{1, 2.5, 5},
 			wantY: []float64{0, 0.5, 2.0 / 3},
 			// 1.75 is halfway from (1, 0) to (2.5, 0.5) → 0.25;
-			// below and above the table: clamped, then clipped to [1e-6, 1−1e-6].
-			checkM: []float64{-10, 1, 1.75, 2.5, 3.75, 5, 99},
-			wantP:  []float64{1e-6, 1e-6, 0.25, 0.5, 0.5 + 0.5*(2.0/3-0.5), 2.0 / 3, 2.0 / 3},
+			// below and above the table: logistic tails of slope 1 from the
+			// end knots, σ(logit(y_end) + (m − x_end)), then clipped to
+			// [1e-6, 1−1e-6]: at 6, σ(log 2 + 1) = 2e/(2e+1); at 99, the clip.
+			checkM: []float64{-10, 1, 1.75, 2.5, 3.75, 5, 6, 99},
+			wantP: []float64{1e-6, 1e-6, 0.25, 0.5, 0.5 + 0.5*(2.0/3-0.5), 2.0 / 3,
+				2 * math.E / (2*math.E + 1), 1 - 1e-6},
 		},
 		{
 			// Weight 3 on margin 3 (label 0): block (2,3) has rate 1/4 and

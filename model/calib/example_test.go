@@ -23,5 +23,5 @@ func ExampleFitIsotonic() {
 	// Apply(-5) = 1e-06
 	// Apply(-0.75) = 0.4167
 	// Apply(1.5) = 0.6333
-	// Apply(9) = 0.6667
+	// Apply(9) = 0.9995
 }

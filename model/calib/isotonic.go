@@ -58,7 +58,7 @@ func FitIsotonic(margins []float64, y []bool, w []float64) (*Calibrator, error) 
 		}
 		st = append(st, b)
 	}
-	c := &Calibrator{Kind: Isotonic, X: make([]float64, len(st)), Y: make([]float64, len(st))}
+	c := &Calibrator{Kind: Isotonic, A: 1, X: make([]float64, len(st)), Y: make([]float64, len(st))}
 	for i, b := range st {
 		// Clamping the centre into [lo, hi] keeps X strictly increasing even
 		// when rounding nudges a mean past the block's edge.
@@ -115,7 +115,7 @@ func RefitIntercept(c *Calibrator, margins []float64, y []bool) (*Calibrator, er
 		for i, m := range margins {
 			off[i] = logit(c.Apply(m))
 		}
-		out = &Calibrator{Kind: Isotonic, X: slices.Clone(c.X), Y: make([]float64, len(c.Y))}
+		out = &Calibrator{Kind: Isotonic, A: c.A, X: slices.Clone(c.X), Y: make([]float64, len(c.Y))}
 	}
 	d, err := fitOffset(off, y)
 	if err != nil {

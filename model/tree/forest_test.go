@@ -43,19 +43,19 @@ func TestRouting(t *testing.T) {
 		x0, x1               float64
 		want                 float64 // base 0.5 + leaf
 	}{
-		{false, false, 2, 0, 0.5 - 1},           // 0: x < t goes left
-		{false, false, 2.5, 0, 0.5 - 1},         // 1: x == t goes left
+		{false, false, 2, 0, 0.5 - 1},            // 0: x < t goes left
+		{false, false, 2.5, 0, 0.5 - 1},          // 1: x == t goes left
 		{false, false, 2.5000000001, 1, 0.5 + 2}, // 2: x > t goes right; category 1 in set
-		{false, false, nan, 1, 0.5 + 2},         // 3: NaN, missing right
-		{true, false, nan, 1, 0.5 - 1},          // 4: NaN, missing left
-		{false, false, 3, 3, 0.5 + 2},           // 5: category 3 in set
-		{false, false, 3, 2, 0.5 + 5},           // 6: category 2 not in set
-		{false, false, 3, 64, 0.5 + 5},          // 7: code beyond the bitset goes right
-		{false, false, 3, -1, 0.5 + 5},          // 8: negative code goes right
-		{false, false, 3, nan, 0.5 + 5},         // 9: categorical NaN, missing right
-		{false, true, 3, nan, 0.5 + 2},          // 10: categorical NaN, missing left
+		{false, false, nan, 1, 0.5 + 2},          // 3: NaN, missing right
+		{true, false, nan, 1, 0.5 - 1},           // 4: NaN, missing left
+		{false, false, 3, 3, 0.5 + 2},            // 5: category 3 in set
+		{false, false, 3, 2, 0.5 + 5},            // 6: category 2 not in set
+		{false, false, 3, 64, 0.5 + 5},           // 7: code beyond the bitset goes right
+		{false, false, 3, -1, 0.5 + 5},           // 8: negative code goes right
+		{false, false, 3, nan, 0.5 + 5},          // 9: categorical NaN, missing right
+		{false, true, 3, nan, 0.5 + 2},           // 10: categorical NaN, missing left
 		{false, false, math.Inf(-1), 2, 0.5 - 1}, // 11: -Inf goes left
-		{false, false, 3, 1.5, 0.5 + 2},         // 12: a code is truncated to an integer
+		{false, false, 3, 1.5, 0.5 + 2},          // 12: a code is truncated to an integer
 	} {
 		f := mustForest(t, 2, 0.5, threeNode(c.missLeft0, c.missLeft1))
 		if got := f.Margin([]float64{c.x0, c.x1}); got != c.want {

@@ -23,6 +23,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"os"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
@@ -80,6 +81,9 @@ var _ predict.Sink = (*Logger)(nil)
 func New(cfg Config) (*Logger, error) {
 	if cfg.Dir == "" {
 		return nil, errors.New("predlog: Dir is required")
+	}
+	if err := os.MkdirAll(cfg.Dir, 0o755); err != nil {
+		return nil, fmt.Errorf("predlog: %w", err)
 	}
 	if cfg.Prefix == "" {
 		cfg.Prefix = "predictions"

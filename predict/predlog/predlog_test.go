@@ -151,8 +151,14 @@ func TestFlushAndAge(t *testing.T) {
 }
 
 func TestWriteErrorReported(t *testing.T) {
-	l, err := predlog.New(predlog.Config{Dir: filepath.Join(t.TempDir(), "missing")})
+	dir := filepath.Join(t.TempDir(), "gone")
+	l, err := predlog.New(predlog.Config{Dir: dir})
 	if err != nil {
+		t.Fatal(err)
+	}
+	// The directory disappears after start (a full disk or a bad mount
+	// behaves alike): writing the file must fail and Close must say so.
+	if err := os.Remove(dir); err != nil {
 		t.Fatal(err)
 	}
 	l.Append(record(0))

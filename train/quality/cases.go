@@ -121,6 +121,18 @@ func BankCase(t *data.Table, random, withDuration bool) (*Case, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The macro-economic indicators (euribor3m, nr.employed, …) leave
+	// their training range in the test period: that change is the signal,
+	// so they are not clipped to training quantiles. A data team does the
+	// same for any indicator that drifts on purpose.
+	for i := range s.Columns {
+		if c := &s.Columns[i]; c.Role == features.RoleFeature && c.Kind == features.KindNumeric {
+			c.Clip, c.NoClip = nil, true
+		}
+	}
+	if err := s.Validate(); err != nil {
+		return nil, err
+	}
 	sc := train.SplitConfig{SplitColumn: "split", ValidColumn: "es_valid"}
 	if random {
 		name += "-random"
@@ -139,6 +151,18 @@ func OlistCase(t *data.Table) (*Case, error) {
 	}
 	if got, want := FeatureNames(s), []string{"landing_page_id", "origin"}; !slices.Equal(got, want) {
 		return nil, fmt.Errorf("quality: olist spec: features %q, want %q", got, want)
+	}
+	// landing_page_id has 495 levels, most of them rare: with the default
+	// min_count of 20 the pages that convert best are pooled into "other".
+	// Keep every level seen at least twice (the L2 penalty shrinks rare
+	// levels) and all of them, as the peers' one-hot encoders do.
+	for i := range s.Columns {
+		if c := &s.Columns[i]; c.Name == "landing_page_id" {
+			c.MinCount, c.MaxLevels = 2, 1000
+		}
+	}
+	if err := s.Validate(); err != nil {
+		return nil, err
 	}
 	return &Case{Name: "olist-marketing-funnel", File: "olist_marketing_qualified_leads_dataset.csv", Leads: t, Spec: s,
 		Split: train.SplitConfig{SplitColumn: "split", ValidColumn: "es_valid"}}, nil
