@@ -70,6 +70,11 @@ type Config struct {
 	// period (the test period) after test metrics are taken, for base-rate
 	// shift. Test metrics are those of the model before the refit.
 	Recalibrate bool `json:"recalibrate"`
+	// NoRefit keeps the models fitted on the training rows only. By default
+	// the trainer refits each model on training + validation rows with the
+	// settings validation chose (L2, number of rounds), because the newest
+	// labelled quarter is the most like the quarter the model will score.
+	NoRefit bool `json:"no_refit"`
 	// Thresholds overrides the stage thresholds derived from validation.
 	Thresholds *model.Thresholds `json:"thresholds,omitempty"`
 	// Rules, when set, is the rules fallback: the trainer scores the
@@ -417,7 +422,9 @@ func fitScorer(ctx context.Context, name string, leads, events *data.Table, y []
 	type candidate struct {
 		pred          *model.Predictor
 		validM, testM []float64
-		trainM        []float64
+		// refit refits the model on the training and validation rows with
+		// the settings validation chose, and returns its test margins.
+		refit func() ([]float64, error)
 	}
 	var cands []candidate
 
@@ -458,6 +465,20 @@ func fitScorer(ctx context.Context, name string, leads, events *data.Table, y []
 				},
 			},
 			validM: lrValid, testM: lrTest,
+			refit: func() ([]float64, error) {
+				n := len(tRows) + len(vRows)
+				X := mat.NewDense(n, linW, append(slices.Clip(linTrain), linValid...))
+				// The penalty sums over rows: scale it to keep the per-row
+				// penalty validation chose.
+				c := logistic.Config{L2: l2 * float64(n) / float64(len(tRows))}
+				m2, _, err := logistic.FitLogistic(ctx, X, append(slices.Clip(yTrain), yValid...), nil, c)
+				if err != nil {
+					return nil, err
+				}
+				m2.Names = lr.Names
+				*lr = *m2
+				return linearMargins(lr, linTest, linW), nil
+			},
 		})
 	}
 
@@ -487,23 +508,41 @@ func fitScorer(ctx context.Context, name string, leads, events *data.Table, y []
 		if err != nil {
 			return nil, nil, wrap(err)
 		}
-		trainDS.X, validDS.X = nil, nil
 		log.Info("gradient-boosted trees", "scorer", name, "best_round", gres.BestRound, "stopped_early", gres.StoppedEarly)
 		gValid := make([]float64, len(vRows))
 		forestMargins(forest, m, vRows, gValid)
 		gTest := make([]float64, len(sRows))
 		forestMargins(forest, m, sRows, gTest)
-		cands = append(cands, candidate{
-			pred: &model.Predictor{
-				Algorithm:  model.GBDT,
-				Forest:     forest,
-				Importance: normalise(gres.GainImportance),
-				Notes: map[string]string{
-					"best_round":    fmt.Sprint(gres.BestRound),
-					"stopped_early": fmt.Sprint(gres.StoppedEarly),
-				},
+		gp := &model.Predictor{
+			Algorithm:  model.GBDT,
+			Forest:     forest,
+			Importance: normalise(gres.GainImportance),
+			Notes: map[string]string{
+				"best_round":    fmt.Sprint(gres.BestRound),
+				"stopped_early": fmt.Sprint(gres.StoppedEarly),
 			},
+		}
+		cands = append(cands, candidate{
+			pred:   gp,
 			validM: gValid, testM: gTest,
+			refit: func() ([]float64, error) {
+				all := gbdt.Dataset{
+					X: append(trainDS.X, validDS.X...), Rows: len(tRows) + len(vRows), Cols: width,
+					Y: append(slices.Clip(yTrain), yValid...),
+				}
+				trainDS.X, validDS.X = nil, nil
+				c := gcfg
+				c.Rounds = max(1, gres.BestRound)
+				f2, r2, err := gbdt.Train(ctx, gf, all, nil, c, nil)
+				if err != nil {
+					return nil, err
+				}
+				gp.Forest = f2
+				gp.Importance = normalise(r2.GainImportance)
+				out := make([]float64, len(sRows))
+				forestMargins(f2, m, sRows, out)
+				return out, nil
+			},
 		})
 	}
 
@@ -520,23 +559,37 @@ func fitScorer(ctx context.Context, name string, leads, events *data.Table, y []
 			return nil, nil, wrap(fmt.Errorf("%s: calibrate: %w", c.pred.Algorithm, err))
 		}
 		c.pred.Calibrator = cal
-		pv := applyAll(cal, c.validM)
-		pt := applyAll(cal, c.testM)
-		c.pred.Valid = eval.Compute(pv, bValid)
-		if len(pt) > 0 {
-			c.pred.Test = eval.Compute(pt, bTest)
-			c.pred.PerQuarter = perQuarter(pt, bTest, testQuarters)
-		}
-		sum.models = append(sum.models, ModelSummary{Name: c.pred.Algorithm, Valid: c.pred.Valid, Test: c.pred.Test, Calibrator: string(cal.Kind)})
+		c.pred.Valid = eval.Compute(applyAll(cal, c.validM), bValid)
 	}
 	if len(cands) == 0 {
 		return nil, nil, wrap(errors.New("no algorithm to train"))
 	}
-	best := 0
+	best := chooseChampion(len(cands), func(k int) []float64 { return applyAll(cands[k].pred.Calibrator, cands[k].validM) }, bValid)
+
+	// Refit on training + validation rows with the chosen settings: the
+	// newest labelled rows are the most like the future. The calibrator
+	// fitted above (on held-out margins) is kept. Test metrics are those of
+	// the refitted models, on rows neither has seen.
 	for k, c := range cands {
-		if c.pred.Valid.LogLoss < cands[best].pred.Valid.LogLoss {
-			best = k
+		if cfg.NoRefit {
+			continue
 		}
+		tm, err := c.refit()
+		if err != nil {
+			return nil, nil, wrap(fmt.Errorf("%s: refit on training and validation rows: %w", c.pred.Algorithm, err))
+		}
+		cands[k].testM = tm
+		c.pred.Notes["refit"] = "train+valid"
+		if c.pred.Linear != nil {
+			c.pred.Importance = linearImportance(c.pred.Linear, tr, width)
+		}
+	}
+	for _, c := range cands {
+		if pt := applyAll(c.pred.Calibrator, c.testM); len(pt) > 0 {
+			c.pred.Test = eval.Compute(pt, bTest)
+			c.pred.PerQuarter = perQuarter(pt, bTest, testQuarters)
+		}
+		sum.models = append(sum.models, ModelSummary{Name: c.pred.Algorithm, Valid: c.pred.Valid, Test: c.pred.Test, Calibrator: string(c.pred.Calibrator.Kind)})
 	}
 	s := &model.Scorer{
 		Name:           name,
@@ -598,6 +651,46 @@ func applyAll(c *calib.Calibrator, margins []float64) []float64 {
 		p[i] = c.Apply(x)
 	}
 	return p
+}
+
+// chooseChampion returns the index of the champion among n candidates
+// (logistic regression first, when it is a candidate): the simplest
+// candidate unless another beats it on validation log loss by more than
+// one standard error of the paired per-row difference. On a validation
+// slice too small to tell the models apart, the simpler model generalises
+// more safely — on the bank-marketing time split, trees win validation by
+// 0.002 ± 0.004 and lose the next period by 0.1 AUC.
+func chooseChampion(n int, probs func(k int) []float64, y []bool) int {
+	loss := func(p []float64) []float64 {
+		out := make([]float64, len(p))
+		for i, x := range p {
+			x = math.Min(math.Max(x, 1e-15), 1-1e-15)
+			if y[i] {
+				out[i] = -math.Log(x)
+			} else {
+				out[i] = -math.Log1p(-x)
+			}
+		}
+		return out
+	}
+	best := 0
+	bl := loss(probs(0))
+	for k := 1; k < n; k++ {
+		kl := loss(probs(k))
+		var mean, sq float64
+		for i := range kl {
+			d := kl[i] - bl[i]
+			mean += d
+			sq += d * d
+		}
+		m := float64(len(kl))
+		mean /= m
+		se := math.Sqrt(math.Max(0, sq/m-mean*mean) / math.Max(1, m-1))
+		if mean < -se {
+			best, bl = k, kl
+		}
+	}
+	return best
 }
 
 // chooseCalibrator picks Platt or isotonic scaling by cross-fitted log loss
