@@ -229,3 +229,17 @@ func (s *stringList) Set(v string) error {
 	}
 	return nil
 }
+
+// readLeads reads a leads file and, when eventsPath is not empty, its
+// events file.
+func readLeads(ctx context.Context, leadsPath, eventsPath string) (leads, events *data.Table, err error) {
+	if leads, err = data.ReadParquet(ctx, leadsPath, nil); err != nil {
+		return nil, nil, err
+	}
+	if eventsPath != "" {
+		if events, err = data.ReadParquet(ctx, eventsPath, nil); err != nil {
+			return nil, nil, err
+		}
+	}
+	return leads, events, nil
+}

@@ -46,15 +46,9 @@ func runScore(ctx context.Context, e *env, fs *flag.FlagSet, args []string) erro
 	if err != nil {
 		return err
 	}
-	leads, err := data.ReadParquet(ctx, *dataPath, nil)
+	leads, events, err := readLeads(ctx, *dataPath, *eventsPath)
 	if err != nil {
 		return err
-	}
-	var events *data.Table
-	if *eventsPath != "" {
-		if events, err = data.ReadParquet(ctx, *eventsPath, nil); err != nil {
-			return err
-		}
 	}
 	start := time.Now()
 	opts := model.OfflineOptions{

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 
-	"leadscore/data"
 	"leadscore/features"
 )
 
@@ -33,15 +32,9 @@ func runSpecInfer(ctx context.Context, e *env, fs *flag.FlagSet, args []string) 
 	if *dataPath == "" {
 		return usagef("--data is required")
 	}
-	leads, err := data.ReadParquet(ctx, *dataPath, nil)
+	leads, events, err := readLeads(ctx, *dataPath, *eventsPath)
 	if err != nil {
 		return err
-	}
-	var events *data.Table
-	if *eventsPath != "" {
-		if events, err = data.ReadParquet(ctx, *eventsPath, nil); err != nil {
-			return err
-		}
 	}
 	spec, info, err := features.Infer(leads, events, features.InferOptions{Label: *label, Positive: positive})
 	if err != nil {

@@ -68,15 +68,9 @@ func runTrain(ctx context.Context, e *env, fs *flag.FlagSet, args []string) erro
 		return usagef("give --spec, or --label and --positive")
 	}
 
-	leads, err := data.ReadParquet(ctx, *dataPath, nil)
+	leads, events, err := readLeads(ctx, *dataPath, *eventsPath)
 	if err != nil {
 		return err
-	}
-	var events *data.Table
-	if *eventsPath != "" {
-		if events, err = data.ReadParquet(ctx, *eventsPath, nil); err != nil {
-			return err
-		}
 	}
 	var spec *features.Spec
 	var specYAML []byte
