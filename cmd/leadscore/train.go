@@ -98,6 +98,9 @@ func runTrain(ctx context.Context, e *env, fs *flag.FlagSet, args []string) erro
 		}
 	}
 
+	if err := validateInputs(leads, events, *dataPath, *eventsPath, spec); err != nil {
+		return err
+	}
 	var inputs []model.Fingerprint
 	for _, p := range []struct {
 		path string
@@ -290,4 +293,28 @@ func excludeColumns(spec *features.Spec, names []string) error {
 		}
 	}
 	return spec.Validate()
+}
+
+// validateInputs checks the leads (and events) against the contract the
+// spec describes: unique ids, sane timestamps, known label values with both
+// classes, closed_at not before created_at; events with a lead id, a time
+// and a type. Every problem is reported, naming file, row, column and value.
+func validateInputs(leads, events *data.Table, leadsPath, eventsPath string, spec *features.Spec) error {
+	c := data.LeadsContract{
+		ID: spec.ID, Created: spec.Time, Label: spec.Label.Column,
+		Positive: spec.Label.Positive, Negative: spec.Label.Negative, Open: spec.Label.Open,
+	}
+	if leads.Col("closed_at") != nil {
+		c.Closed = "closed_at"
+	}
+	if _, err := data.ValidateLeads(leads, leadsPath, c); err != nil {
+		return err
+	}
+	if events == nil || spec.Events == nil {
+		return nil
+	}
+	ec := data.DefaultEventsContract()
+	ec.LeadID, ec.TS, ec.Type, ec.Value = spec.Events.Columns.LeadID, spec.Events.Columns.TS, spec.Events.Columns.Type, spec.Events.Columns.Value
+	_, err := data.ValidateEvents(events, eventsPath, ec)
+	return err
 }
