@@ -142,6 +142,10 @@ func Fit(ctx context.Context, spec *Spec, leads, events *data.Table) (*Transform
 		missing := len(closed) - len(vals)
 		rep.Features[j].MissingShare = float64(missing) / float64(len(closed))
 		if f.Kind == KindCategorical {
+			// A missing category is often informative (an unknown origin, a
+			// skipped form field): the linear view gives it a column of its
+			// own, as the trees give it a branch of its own.
+			f.indicator = missing > 0
 			continue
 		}
 		f.mean, f.std = meanStd(vals)

@@ -25,7 +25,8 @@ func (t *Transformer) LinearSource(j int) int { return t.lin[j].src }
 //     when the spec asks for it or the training rows had missing values;
 //   - count_window and decayed_count become (log1p(x) − mean)/std likewise;
 //   - a categorical feature becomes one 0/1 column per level (other and
-//     unseen included); missing is all zeros.
+//     unseen included); missing is all zeros, plus a 1 in a following
+//     "name.missing" column when the training rows had missing values.
 //
 // Every output is finite. It panics if len(x) != Width() or
 // len(dst) != LinearWidth().
@@ -42,6 +43,12 @@ func (t *Transformer) ToLinear(x, dst []float64) {
 			clear(dst[k : k+n])
 			if v >= 0 && v < float64(n) && v == math.Trunc(v) {
 				dst[k+int(v)] = 1
+			}
+			if f.indicator {
+				dst[k+n] = 0
+				if math.IsNaN(v) {
+					dst[k+n] = 1
+				}
 			}
 			continue
 		}

@@ -255,7 +255,8 @@ columns:
 }
 
 // TestLinear: x = 1, 2, 3, missing gives mean 2 and population std
-// sqrt(2/3) over the 3 present values, and a missing-indicator column.
+// sqrt(2/3) over the 3 present values, and a missing-indicator column; the
+// categorical's missing row gets its own "cat.missing" column.
 func TestLinear(t *testing.T) {
 	spec := mustSpec(t, `
 label: {column: outcome}
@@ -276,7 +277,7 @@ columns:
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantNames := []string{"x", "x.missing", "full", "flag", "flag.missing", "cat=p", "cat=q", "cat=other", "cat=unseen"}
+	wantNames := []string{"x", "x.missing", "full", "flag", "flag.missing", "cat=p", "cat=q", "cat=other", "cat=unseen", "cat.missing"}
 	if !slices.Equal(tr.LinearNames(), wantNames) || tr.LinearWidth() != len(wantNames) {
 		t.Fatalf("linear names %q, want %q", tr.LinearNames(), wantNames)
 	}
@@ -289,10 +290,10 @@ columns:
 	}
 	sd := math.Sqrt(2.0 / 3)
 	want := [][]float64{
-		{-1 / sd, 0, 0, -1, 0, 1, 0, 0, 0},
-		{0, 0, 0, 1, 0, 0, 1, 0, 0},
-		{1 / sd, 0, 0, -1, 0, 1, 0, 0, 0},
-		{0, 1, 0, 1, 0, 0, 0, 0, 0},
+		{-1 / sd, 0, 0, -1, 0, 1, 0, 0, 0, 0},
+		{0, 0, 0, 1, 0, 0, 1, 0, 0, 0},
+		{1 / sd, 0, 0, -1, 0, 1, 0, 0, 0, 0},
+		{0, 1, 0, 1, 0, 0, 0, 0, 0, 1},
 	}
 	dst := make([]float64, tr.LinearWidth())
 	for i, w := range want {

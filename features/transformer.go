@@ -382,6 +382,10 @@ func (t *Transformer) buildLinear() {
 				t.lin = append(t.lin, linCol{src: j})
 				t.linNames = append(t.linNames, f.Name+"="+l)
 			}
+			if f.indicator {
+				t.lin = append(t.lin, linCol{src: j, missing: true})
+				t.linNames = append(t.linNames, f.Name+".missing")
+			}
 			continue
 		}
 		t.lin = append(t.lin, linCol{src: j})

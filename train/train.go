@@ -422,9 +422,8 @@ func fitScorer(ctx context.Context, name string, leads, events *data.Table, y []
 	type candidate struct {
 		pred          *model.Predictor
 		validM, testM []float64
-		// refit refits the model on the training and validation rows with
-		// the settings validation chose, and returns its test margins.
-		refit func() ([]float64, error)
+		// rounds is the number of boosting rounds validation chose (GBDT).
+		rounds int
 	}
 	var cands []candidate
 
@@ -465,38 +464,14 @@ func fitScorer(ctx context.Context, name string, leads, events *data.Table, y []
 				},
 			},
 			validM: lrValid, testM: lrTest,
-			refit: func() ([]float64, error) {
-				n := len(tRows) + len(vRows)
-				X := mat.NewDense(n, linW, append(slices.Clip(linTrain), linValid...))
-				// The penalty sums over rows: scale it to keep the per-row
-				// penalty validation chose.
-				c := logistic.Config{L2: l2 * float64(n) / float64(len(tRows))}
-				m2, _, err := logistic.FitLogistic(ctx, X, append(slices.Clip(yTrain), yValid...), nil, c)
-				if err != nil {
-					return nil, err
-				}
-				m2.Names = lr.Names
-				*lr = *m2
-				return linearMargins(lr, linTest, linW), nil
-			},
 		})
 	}
 
 	if slices.Contains(cfg.Algorithms, model.GBDT) {
 		progress(Progress{Scorer: name, Stage: "gbdt"})
-		gf := make([]gbdt.Feature, width)
-		for j, f := range feats {
-			gf[j] = gbdt.Feature{Name: f.Name, Categorical: f.Kind == features.KindCategorical, Levels: len(f.Levels), Monotone: f.Monotone}
-		}
-		dense := func(rows []int) []float64 {
-			out := make([]float64, len(rows)*width)
-			for k, r := range rows {
-				copy(out[k*width:], m.Row(r))
-			}
-			return out
-		}
-		trainDS := gbdt.Dataset{X: dense(tRows), Rows: len(tRows), Cols: width, Y: yTrain}
-		validDS := &gbdt.Dataset{X: dense(vRows), Rows: len(vRows), Cols: width, Y: yValid}
+		gf := gbdtFeatures(feats)
+		trainDS := gbdt.Dataset{X: denseRows(m, tRows, width), Rows: len(tRows), Cols: width, Y: yTrain}
+		validDS := &gbdt.Dataset{X: denseRows(m, vRows, width), Rows: len(vRows), Cols: width, Y: yValid}
 		gcfg := cfg.GBDT
 		last := time.Now()
 		forest, gres, err := gbdt.Train(ctx, gf, trainDS, validDS, gcfg, func(r gbdt.RoundInfo) {
@@ -525,24 +500,7 @@ func fitScorer(ctx context.Context, name string, leads, events *data.Table, y []
 		cands = append(cands, candidate{
 			pred:   gp,
 			validM: gValid, testM: gTest,
-			refit: func() ([]float64, error) {
-				all := gbdt.Dataset{
-					X: append(trainDS.X, validDS.X...), Rows: len(tRows) + len(vRows), Cols: width,
-					Y: append(slices.Clip(yTrain), yValid...),
-				}
-				trainDS.X, validDS.X = nil, nil
-				c := gcfg
-				c.Rounds = max(1, gres.BestRound)
-				f2, r2, err := gbdt.Train(ctx, gf, all, nil, c, nil)
-				if err != nil {
-					return nil, err
-				}
-				gp.Forest = f2
-				gp.Importance = normalise(r2.GainImportance)
-				out := make([]float64, len(sRows))
-				forestMargins(f2, m, sRows, out)
-				return out, nil
-			},
+			rounds: gres.BestRound,
 		})
 	}
 
@@ -566,22 +524,59 @@ func fitScorer(ctx context.Context, name string, leads, events *data.Table, y []
 	}
 	best := chooseChampion(len(cands), func(k int) []float64 { return applyAll(cands[k].pred.Calibrator, cands[k].validM) }, bValid)
 
-	// Refit on training + validation rows with the chosen settings: the
-	// newest labelled rows are the most like the future. The calibrator
-	// fitted above (on held-out margins) is kept. Test metrics are those of
-	// the refitted models, on rows neither has seen.
-	for k, c := range cands {
-		if cfg.NoRefit {
-			continue
-		}
-		tm, err := c.refit()
+	// Refit on training + validation rows with the settings validation
+	// chose (L2, rounds, calibrator, champion): the newest labelled rows are
+	// the most like the future, and levels first seen in them (a new
+	// landing page, a new campaign) only get a column if the transformer is
+	// refitted too. The calibrators fitted above on held-out margins are
+	// kept. Test metrics are those of the refitted models, on rows neither
+	// has seen.
+	if !cfg.NoRefit {
+		progress(Progress{Scorer: name, Stage: "refit"})
+		fitIdx := append(slices.Clip(trainIdx), validIdx...)
+		fitRows := append(slices.Clip(tRows), vRows...)
+		yFit := append(slices.Clip(yTrain), yValid...)
+		tr2, _, err := features.Fit(ctx, cfg.Spec, leads.Take(fitIdx), events)
 		if err != nil {
-			return nil, nil, wrap(fmt.Errorf("%s: refit on training and validation rows: %w", c.pred.Algorithm, err))
+			return nil, nil, wrap(fmt.Errorf("refit: %w", err))
 		}
-		cands[k].testM = tm
-		c.pred.Notes["refit"] = "train+valid"
-		if c.pred.Linear != nil {
-			c.pred.Importance = linearImportance(c.pred.Linear, tr, width)
+		m2, err := tr2.TransformTable(ctx, scoped, events)
+		if err != nil {
+			return nil, nil, wrap(fmt.Errorf("refit: %w", err))
+		}
+		tr, m, feats, width, linW = tr2, m2, tr2.Features(), len(tr2.Features()), tr2.LinearWidth()
+		linFit, linTest2 := linView(fitRows), linView(sRows)
+		// The penalty sums over rows: scale it to keep the per-row penalty
+		// validation chose.
+		lr2, _, err := logistic.FitLogistic(ctx, mat.NewDense(len(fitRows), linW, linFit), yFit, nil,
+			logistic.Config{L2: l2 * float64(len(fitRows)) / float64(len(tRows))})
+		if err != nil {
+			return nil, nil, wrap(fmt.Errorf("refit logistic regression: %w", err))
+		}
+		lr2.Names = tr2.LinearNames()
+		lr, linTrain = lr2, linFit
+		for k, c := range cands {
+			switch c.pred.Algorithm {
+			case model.Logistic:
+				c.pred.Linear = lr2
+				c.pred.Importance = linearImportance(lr2, tr2, width)
+				cands[k].testM = linearMargins(lr2, linTest2, linW)
+			case model.GBDT:
+				gf := gbdtFeatures(feats)
+				ds := gbdt.Dataset{X: denseRows(m2, fitRows, width), Rows: len(fitRows), Cols: width, Y: yFit}
+				gc := cfg.GBDT
+				gc.Rounds = max(1, c.rounds)
+				f2, r2, err := gbdt.Train(ctx, gf, ds, nil, gc, nil)
+				if err != nil {
+					return nil, nil, wrap(fmt.Errorf("refit gradient-boosted trees: %w", err))
+				}
+				c.pred.Forest = f2
+				c.pred.Importance = normalise(r2.GainImportance)
+				tm := make([]float64, len(sRows))
+				forestMargins(f2, m2, sRows, tm)
+				cands[k].testM = tm
+			}
+			c.pred.Notes["refit"] = "train+valid"
 		}
 	}
 	for _, c := range cands {
@@ -625,6 +620,23 @@ func fitScorer(ctx context.Context, name string, leads, events *data.Table, y []
 	s.Axes = axes(tr)
 	s.FitQuantiles, s.EngagementQuantiles = subScoreQuantiles(lr, s.Axes, linTrain, linW)
 	return s, sum, nil
+}
+
+func gbdtFeatures(feats []features.Feature) []gbdt.Feature {
+	gf := make([]gbdt.Feature, len(feats))
+	for j, f := range feats {
+		gf[j] = gbdt.Feature{Name: f.Name, Categorical: f.Kind == features.KindCategorical, Levels: len(f.Levels), Monotone: f.Monotone}
+	}
+	return gf
+}
+
+// denseRows copies the given rows of m into one row-major matrix.
+func denseRows(m *features.Matrix, rows []int, width int) []float64 {
+	out := make([]float64, len(rows)*width)
+	for k, r := range rows {
+		copy(out[k*width:], m.Row(r))
+	}
+	return out
 }
 
 func linearMargins(m *linear.Model, X []float64, w int) []float64 {

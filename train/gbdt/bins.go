@@ -162,14 +162,15 @@ func (bn *binning) bin(f int, v float64) uint8 {
 		return m[int(v)]
 	}
 	// Branch-free lower bound: the first b with v <= u[b]. u ends with
-	// MaxFloat64, so it exists for every finite v.
+	// MaxFloat64, so it exists for every finite v. u[k] < v exactly when
+	// u[k]-v is negative (with subnormals, u[k]-v == 0 only if u[k] == v),
+	// so the sign bit of the difference replaces a mispredicted branch.
 	u := bn.upper[f]
 	lo, n := 0, len(u)
 	for n > 1 {
 		half := n / 2
-		if u[lo+half-1] < v {
-			lo += half
-		}
+		less := int(math.Float64bits(u[lo+half-1]-v) >> 63)
+		lo += half & -less
 		n -= half
 	}
 	return uint8(lo)

@@ -26,7 +26,11 @@ type Config struct {
 	MaxLeaves int
 	// MinChildWeight is the minimum hessian sum in a leaf. Default 1e-3.
 	MinChildWeight float64
-	// MinRowsPerLeaf is the minimum number of training rows in a leaf. Default 20.
+	// MinRowsPerLeaf is the minimum number of training rows in a leaf.
+	// Default 20. As in LightGBM, candidate splits are checked on row
+	// counts estimated from hessian sums (exact while all rows have equal
+	// hessians, as in the first round); a node with fewer than twice this
+	// many rows is never split.
 	MinRowsPerLeaf int
 	// L2 regularises leaf values: a leaf's value is -G/(H+L2) times the
 	// learning rate. Default 1.
@@ -49,7 +53,8 @@ type Config struct {
 	Seed uint64
 	// EarlyStoppingRounds stops training when the validation log loss has
 	// not improved for this many rounds, and keeps the best round. Used
-	// only when validation rows are given. Default 30; negative disables.
+	// only when validation rows are given. Default 30; negative disables
+	// early stopping and keeps every round.
 	EarlyStoppingRounds int
 	// Workers is the number of goroutines. Default runtime.GOMAXPROCS(0).
 	// The trained forest does not depend on it.
@@ -67,8 +72,8 @@ type Config struct {
 	// CatL2 is added to L2 when scoring gradient-sorted categorical
 	// splits. Default 10 (LightGBM cat_l2).
 	CatL2 float64
-	// MinRowsPerCategory: categories with fewer rows in a node are not
-	// split off on their own side in gradient-sorted splits. Default 100
+	// MinRowsPerCategory: categories with fewer (estimated) rows in a
+	// node stay on the right side of gradient-sorted splits. Default 100
 	// (LightGBM min_data_per_group).
 	MinRowsPerCategory int
 	// Monotone, when non-nil, overrides Feature.Monotone: one entry per

@@ -42,7 +42,7 @@ type grower struct {
 	mono    []int8
 	bn      *binning
 	bins    []uint8 // column-major: feature f's bins are bins[f*n:(f+1)*n]
-	n, d    int
+	n       int
 	gh      []float64 // gradient/hessian pairs per row
 	tmp     []int32   // partition scratch, n
 	og      []float64 // ordered gradients scratch, 2n
@@ -91,7 +91,7 @@ func (g *grower) fillHist(l *leaf, all bool) {
 // grownTree is a trained tree plus what training needs to update margins.
 type grownTree struct {
 	t      tree.Tree
-	leaves []*leaf      // final leaves; leaves[j] has value t.Leaves[j]
+	leaves []*leaf     // final leaves; leaves[j] has value t.Leaves[j]
 	masks  [][4]uint64 // per node: bins that go left
 }
 
@@ -259,9 +259,23 @@ func (g *grower) workersFor(n int) int {
 // Chunks of rows are classified in parallel, then scattered to their
 // final places.
 func (g *grower) partition(rows []int32, col []uint8, left *[4]uint64) int {
+	goesLeft := func(r int32) bool { b := col[r]; return left[b>>6]>>(b&63)&1 != 0 }
+	if g.workersFor(len(rows)) == 1 { // one pass
+		nl, nr := 0, 0
+		for _, r := range rows {
+			if goesLeft(r) {
+				rows[nl] = r
+				nl++
+			} else {
+				g.tmp[nr] = r
+				nr++
+			}
+		}
+		copy(rows[nl:], g.tmp[:nr])
+		return nl
+	}
 	nc := chunks(len(rows))
 	nLeft := make([]int, nc)
-	goesLeft := func(r int32) bool { b := col[r]; return left[b>>6]>>(b&63)&1 != 0 }
 	parallel(g.workersFor(len(rows)), nc, func(c int) {
 		lo, hi := chunkRange(c, len(rows))
 		k := 0

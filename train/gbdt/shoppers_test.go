@@ -105,40 +105,6 @@ func code(levels []string, s string) (float64, error) {
 	return 0, fmt.Errorf("unknown level %q", s)
 }
 
-// rocAUC is a small local ROC AUC (ties count one half).
-func rocAUC(scores, y []float64) float64 {
-	idx := make([]int, len(scores))
-	for i := range idx {
-		idx[i] = i
-	}
-	slices.SortFunc(idx, func(a, b int) int {
-		if scores[a] < scores[b] {
-			return -1
-		} else if scores[a] > scores[b] {
-			return 1
-		}
-		return 0
-	})
-	var negBelow, area, pos, neg float64
-	for i := 0; i < len(idx); {
-		j := i
-		var p, q float64
-		for ; j < len(idx) && scores[idx[j]] == scores[idx[i]]; j++ {
-			if y[idx[j]] == 1 {
-				p++
-			} else {
-				q++
-			}
-		}
-		area += p * (negBelow + q/2)
-		negBelow += q
-		pos += p
-		neg += q
-		i = j
-	}
-	return area / (pos * neg)
-}
-
 // TestOnlineShoppersQuality: baselines on the same split (see
 // /work/shared/baselines.md) are xgboost 0.9376, LightGBM 0.9347,
 // scikit-learn HGB 0.9343 test ROC AUC.
@@ -160,7 +126,7 @@ func TestOnlineShoppersQuality(t *testing.T) {
 		}
 		m := make([]float64, test.Rows)
 		f.Margins(m, test.X, test.Rows)
-		auc := rocAUC(m, test.Y)
+		auc := gbdt.AUC(m, test.Y, nil)
 		t.Logf("%s: test ROC AUC %.4f, best round %d", c.name, auc, res.BestRound)
 		if auc < 0.93 {
 			t.Errorf("%s: test ROC AUC %.4f < 0.93", c.name, auc)

@@ -102,7 +102,7 @@ func Train(ctx context.Context, features []Feature, train Dataset, valid *Datase
 		return nil, nil, err
 	}
 	g := &grower{
-		cfg: cfg, feats: features, mono: mono, bn: bn, n: n, d: d, workers: cfg.Workers,
+		cfg: cfg, feats: features, mono: mono, bn: bn, n: n, workers: cfg.Workers,
 		bins: bn.binMatrix(&train, cfg.Workers),
 		gh:   make([]float64, 2*n), tmp: make([]int32, n), og: make([]float64, 2*n),
 	}

@@ -86,10 +86,10 @@ func TestKnownAnswerFirstTree(t *testing.T) {
 // binned data equal scoring the returned forest on raw values, and that
 // the loss decreases.
 func TestTrainLossMatchesForest(t *testing.T) {
-	feats, ds := gbdttest.SyntheticMatrix(5000, 3)
+	feats, ds := gbdttest.SyntheticMatrix(3000, 3)
 	for _, cfg := range []gbdt.Config{
-		{Rounds: 20, Seed: 7},
-		{Rounds: 20, Seed: 7, MaxLeaves: 15, RowSubsample: 0.7, ColSubsample: 0.6, MaxBins: 16},
+		{Rounds: 12, Seed: 7},
+		{Rounds: 12, Seed: 7, MaxLeaves: 15, RowSubsample: 0.7, ColSubsample: 0.6, MaxBins: 16},
 	} {
 		f, res := mustTrain(t, feats, ds, nil, cfg)
 		m := make([]float64, ds.Rows)
@@ -110,8 +110,8 @@ func TestTrainLossMatchesForest(t *testing.T) {
 }
 
 func TestDeterminism(t *testing.T) {
-	feats, ds := gbdttest.SyntheticMatrix(20000, 5)
-	base := gbdt.Config{Rounds: 15, Seed: 42, RowSubsample: 0.8, ColSubsample: 0.7, MaxLeaves: 31}
+	feats, ds := gbdttest.SyntheticMatrix(6000, 5)
+	base := gbdt.Config{Rounds: 8, Seed: 42, RowSubsample: 0.8, ColSubsample: 0.7, MaxLeaves: 31}
 	var first []byte
 	for i, workers := range []int{1, 2, 3, 1} {
 		cfg := base

@@ -292,23 +292,7 @@ func TestOlist(t *testing.T) {
 	peers := loadBaselines(t)[c.Name]
 	s := run(t, c, c.Config(), peers)
 	checkSplit(t, s, 6366-664, 664, 1634)
-	// KNOWN GAP: the issue's bar here is the best peer − 0.005 = 0.6887;
-	// the trainer reaches about 0.678 (logistic champion; trees 0.682), short
-	// of scikit-learn's one-hot logistic regression on all train rows
-	// (0.6937). Until that gap is closed, this test guards against
-	// regressions from the level reached, and the bar is logged, not
-	// asserted: the trainer issue stays open on it.
-	const floor = 0.67
-	best, _ := Baselines{c.Name: peers}.Best(c.Name)
-	ch, ok := ChampionTest(s)
-	switch {
-	case !ok:
-		t.Fatalf("%s: champion %q not among the models", c.Name, s.Champion)
-	case ch.AUC < floor:
-		t.Errorf("%s: champion test ROC AUC %.4f < regression floor %.2f", c.Name, ch.AUC, floor)
-	case ch.AUC < best.AUC-AUCSlack:
-		t.Logf("%s: KNOWN GAP: champion test ROC AUC %.4f < best peer %s %.4f − %.3f", c.Name, ch.AUC, best.Model, best.AUC, AUCSlack)
-	}
+	checkBar(t, c, s, peers)
 }
 
 // TestCRM asserts the "no signal" bar: the data is synthetic (PROVENANCE:

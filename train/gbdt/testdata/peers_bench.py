@@ -39,6 +39,8 @@ def report(name, wall, cpu, auc):
 
 
 def main():
+    if len(sys.argv) != 2:
+        sys.exit("usage: peers_bench.py FILE   (FILE from go run ./train/gbdt/internal/gensynth)")
     X, y, cat = load(sys.argv[1])
     print(f"loaded {X.shape[0]} x {X.shape[1]}, {cat.sum()} categorical, positive rate {y.mean():.4f}", flush=True)
     from sklearn.ensemble import HistGradientBoostingClassifier
