@@ -108,6 +108,7 @@ func NewForest(numFeatures int, base float64, trees []Tree) (*Forest, error) {
 	if err := f.Validate(); err != nil {
 		return nil, err
 	}
+	f.prepare()
 	return f, nil
 }
 
@@ -172,8 +173,8 @@ func (f *Forest) add(t Tree) error {
 // Validate checks that every index is in range, that each tree is a
 // proper binary tree (every node and leaf has exactly one parent, children
 // come after their parent, so there are no cycles), and that all values
-// are finite. Scoring a Forest that passed Validate never panics on input
-// of the right length.
+// are finite. NewForest and UnmarshalJSON call it, so a Forest obtained
+// from them never panics when scoring input of the right length.
 func (f *Forest) Validate() error {
 	if f.numFeatures < 0 {
 		return fmt.Errorf("tree: negative feature count %d", f.numFeatures)
@@ -251,7 +252,6 @@ func (f *Forest) Validate() error {
 	// With n nodes and n+1 leaves, 2n child references, children after
 	// their parents and no element with two parents, every element but
 	// the root has exactly one parent: each tree is a tree.
-	f.prepare()
 	return nil
 }
 
@@ -390,35 +390,34 @@ func (f *Forest) goLeft(n *node, v float64) bool {
 }
 
 // leaf returns the leaf index (without leafBit) that x reaches from root.
+// A numeric split selects the child without a data-dependent branch (the
+// compiler emits a conditional move), so random inputs do not pay for
+// branch mispredictions.
 func (f *Forest) leaf(root uint32, x []float64) uint32 {
+	nodes := f.nodes
 	i := root
 	for i&leafBit == 0 {
-		i = f.step(&f.nodes[i], x)
+		n := &nodes[i]
+		v := x[n.feature]
+		if n.flags&flagCategorical != 0 {
+			i = n.right
+			if f.goLeft(n, v) {
+				i = n.left
+			}
+			continue
+		}
+		// v <= t is false for NaN, !(v > t) is true for NaN.
+		left := v <= n.threshold
+		if n.flags&flagMissingLeft != 0 {
+			left = !(v > n.threshold)
+		}
+		next := n.right
+		if left {
+			next = n.left
+		}
+		i = next
 	}
 	return i &^ leafBit
-}
-
-// step returns the child of n that x goes to. It is small enough to be
-// inlined; the common case (a numeric split, a present value) selects
-// the child with a conditional move rather than a branch.
-func (f *Forest) step(n *node, x []float64) uint32 {
-	v := x[n.feature]
-	if n.flags&flagCategorical != 0 || v != v {
-		return f.slowStep(n, v)
-	}
-	next := n.right
-	if v <= n.threshold {
-		next = n.left
-	}
-	return next
-}
-
-// slowStep handles categorical splits and missing values.
-func (f *Forest) slowStep(n *node, v float64) uint32 {
-	if f.goLeft(n, v) {
-		return n.left
-	}
-	return n.right
 }
 
 // Margin returns the log-odds for one feature vector. It allocates
@@ -442,10 +441,6 @@ const marginBlock = 64
 // Margins writes the margin of each of the rows row-major vectors in X
 // into dst. It equals Margin row by row, bit for bit. It panics (a caller
 // bug) if len(dst) != rows or len(X) != rows*NumFeatures().
-//
-// Rows are scored in blocks, one tree at a time, and four rows walk each
-// tree in lockstep: their walks are independent chains of loads, which
-// the CPU overlaps.
 func (f *Forest) Margins(dst, X []float64, rows int) {
 	d := f.numFeatures
 	if rows < 0 || len(dst) != rows || len(X) != rows*d {
@@ -459,30 +454,7 @@ func (f *Forest) Margins(dst, X []float64, rows int) {
 			out[i] = f.base
 		}
 		for _, root := range f.roots {
-			i := 0
-			for ; i+4 <= len(out); i += 4 {
-				x0, x1, x2, x3 := xb[i*d:(i+1)*d], xb[(i+1)*d:(i+2)*d], xb[(i+2)*d:(i+3)*d], xb[(i+3)*d:(i+4)*d]
-				a, b, c, e := root, root, root, root
-				for a&b&c&e&leafBit == 0 {
-					if a&leafBit == 0 {
-						a = f.step(&f.nodes[a], x0)
-					}
-					if b&leafBit == 0 {
-						b = f.step(&f.nodes[b], x1)
-					}
-					if c&leafBit == 0 {
-						c = f.step(&f.nodes[c], x2)
-					}
-					if e&leafBit == 0 {
-						e = f.step(&f.nodes[e], x3)
-					}
-				}
-				out[i] += f.leaves[a&^leafBit]
-				out[i+1] += f.leaves[b&^leafBit]
-				out[i+2] += f.leaves[c&^leafBit]
-				out[i+3] += f.leaves[e&^leafBit]
-			}
-			for ; i < len(out); i++ {
+			for i := range out {
 				out[i] += f.leaves[f.leaf(root, xb[i*d:(i+1)*d])]
 			}
 		}

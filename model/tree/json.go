@@ -140,6 +140,7 @@ func (f *Forest) UnmarshalJSON(b []byte) error {
 	if err := g.Validate(); err != nil {
 		return err
 	}
+	g.prepare()
 	*f = g
 	return nil
 }
