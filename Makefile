@@ -34,7 +34,7 @@ run: build
 
 ## test: lint, generated-code check, every Go test with the race detector,
 ## the trainer's quality bars on the public datasets, and the notebooks.
-test: lint proto-check browser test-go quality test-notebooks
+test: lint proto-check browser $(BIN)/grpcurl test-go quality test-notebooks
 
 test-go:
 	$(GO) test -race -timeout 40m ./...

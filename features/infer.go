@@ -246,8 +246,13 @@ func Infer(leads, events *data.Table, opts InferOptions) (*Spec, *InferInfo, err
 		for _, lv := range levelCounts(tc) {
 			g, why := groupByName(lv.level, GroupEngagement, true)
 			et := EventType{Name: lv.level, Group: g}
-			if g == GroupNegative {
+			switch g {
+			case GroupNegative:
 				et.Monotone = -1
+				why += "; monotone -1: more of it never raises the score"
+			case GroupIntent:
+				et.Monotone = 1
+				why += "; monotone +1: more of it never lowers the score"
 			}
 			e.Types = append(e.Types, et)
 			info.Events[lv.level] = fmt.Sprintf("%d events; %s", lv.n, why)
