@@ -90,8 +90,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case errors.Is(err, flag.ErrHelp):
 		return 0
 	case errors.As(err, new(usageError)):
-		fmt.Fprintf(stderr, "leadscore %s: %v\n", cmd.name, err)
-		fs.Usage()
+		var ue usageError
+		errors.As(err, &ue)
+		if !ue.printed { // the flag package has printed its own message and the usage
+			fmt.Fprintf(stderr, "leadscore %s: %v\n", cmd.name, err)
+			fs.Usage()
+		}
 		return 2
 	default:
 		fmt.Fprintf(stderr, "leadscore %s: %v\n", cmd.name, err)
@@ -114,7 +118,7 @@ func newFlagSet(e *env, c command) *flag.FlagSet {
 	fs := flag.NewFlagSet("leadscore "+c.name, flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
 	fs.Usage = func() {
-		fmt.Fprintf(e.stderr, "usage: leadscore %s %s\n\n%s\n\nflags:\n", c.name, c.usage, c.summary)
+		fmt.Fprintf(fs.Output(), "usage: leadscore %s %s\n\n%s\n\nflags:\n", c.name, c.usage, c.summary)
 		fs.PrintDefaults()
 	}
 	return fs
@@ -149,16 +153,23 @@ Run "leadscore <command> -h" for the flags of a command.
 }
 
 // usageError marks an error in the command line rather than in the work.
-type usageError struct{ msg string }
+// printed says the flag package has already shown it with the usage.
+type usageError struct {
+	msg     string
+	printed bool
+}
 
 func (e usageError) Error() string { return e.msg }
 
-func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
+func usagef(format string, args ...any) error { return usageError{msg: fmt.Sprintf(format, args...)} }
 
 // parse parses flags and rejects positional arguments beyond want.
 func parse(fs *flag.FlagSet, args []string, want int) ([]string, error) {
 	if err := fs.Parse(args); err != nil {
-		return nil, err
+		if errors.Is(err, flag.ErrHelp) {
+			return nil, err
+		}
+		return nil, usageError{msg: err.Error(), printed: true}
 	}
 	if fs.NArg() > want {
 		return nil, usagef("unexpected argument %q", fs.Arg(want))
