@@ -89,3 +89,32 @@ func BenchmarkSHAP(b *testing.B) {
 		i = (i + 1) % rows
 	}
 }
+
+// BenchmarkForestMarginRef is BenchmarkForestMargin on the reference walk,
+// the baseline to compare with in the same run.
+func BenchmarkForestMarginRef(b *testing.B) {
+	f, X := benchForest(b)
+	d := f.NumFeatures()
+	rows := len(X) / d
+	b.ReportAllocs()
+	i := 0
+	s := 0.0
+	for b.Loop() {
+		s += f.MarginRef(X[i*d : (i+1)*d])
+		i = (i + 1) % rows
+	}
+	_ = s
+}
+
+// BenchmarkForestMarginsRef is BenchmarkForestMargins on the reference
+// walk, the baseline to compare with in the same run.
+func BenchmarkForestMarginsRef(b *testing.B) {
+	f, X := benchForest(b)
+	rows := len(X) / f.NumFeatures()
+	dst := make([]float64, rows)
+	b.ReportAllocs()
+	for b.Loop() {
+		f.MarginsRef(dst, X, rows)
+	}
+	b.ReportMetric(float64(rows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+}

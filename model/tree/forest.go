@@ -93,6 +93,7 @@ type Forest struct {
 	// Derived by prepare.
 	maxDepth int       // deepest leaf over all trees (root = depth 0)
 	expected []float64 // per tree: cover-weighted mean leaf value (TreeSHAP)
+	sv       serving   // scoring layout (serve.go)
 }
 
 // NewForest compiles trees into a Forest that scores vectors of
@@ -264,6 +265,7 @@ func (f *Forest) prepare() {
 		f.expected[t] = e
 		f.maxDepth = max(f.maxDepth, d)
 	}
+	f.sv = f.buildServing()
 }
 
 // expect returns the cover-weighted mean leaf value below c and the depth
@@ -390,9 +392,9 @@ func (f *Forest) goLeft(n *node, v float64) bool {
 }
 
 // leaf returns the leaf index (without leafBit) that x reaches from root.
-// A numeric split selects the child without a data-dependent branch (the
-// compiler emits a conditional move), so random inputs do not pay for
-// branch mispredictions.
+// It is the reference walk: the serving layout (serve.go), which Margin
+// and Margins use, must reach the same leaf for every input, and the
+// tests check that it does.
 func (f *Forest) leaf(root uint32, x []float64) uint32 {
 	nodes := f.nodes
 	i := root
@@ -420,12 +422,22 @@ func (f *Forest) leaf(root uint32, x []float64) uint32 {
 	return i &^ leafBit
 }
 
-// Margin returns the log-odds for one feature vector. It allocates
-// nothing. It panics (a caller bug) if len(x) != NumFeatures().
+// Margin returns the log-odds for one feature vector: Base, then each
+// tree's leaf added in tree order. It allocates nothing for vectors of up
+// to 512 features. It panics (a caller bug) if len(x) != NumFeatures().
 func (f *Forest) Margin(x []float64) float64 {
 	if len(x) != f.numFeatures {
 		panic(fmt.Sprintf("tree: Margin: vector has %d features, forest needs %d", len(x), f.numFeatures))
 	}
+	if f.sv.ok {
+		return f.marginFast(x)
+	}
+	return f.marginRef(x)
+}
+
+// marginRef is Margin by the reference walk (Forest.leaf): the semantics
+// the serving layout must reproduce bit for bit.
+func (f *Forest) marginRef(x []float64) float64 {
 	s := f.base
 	for _, r := range f.roots {
 		s += f.leaves[f.leaf(r, x)]
@@ -434,18 +446,29 @@ func (f *Forest) Margin(x []float64) float64 {
 }
 
 // marginBlock is the number of rows Margins scores per pass over the
-// trees: the rows stay in L1/L2 cache while each tree is walked for all
-// of them.
+// trees: the rows stay in L1/L2 cache while each group of trees is walked
+// for all of them.
 const marginBlock = 64
 
 // Margins writes the margin of each of the rows row-major vectors in X
-// into dst. It equals Margin row by row, bit for bit. It panics (a caller
+// into dst. It equals Margin row by row, bit for bit, and allocates one
+// scratch buffer per call. It panics (a caller
 // bug) if len(dst) != rows or len(X) != rows*NumFeatures().
 func (f *Forest) Margins(dst, X []float64, rows int) {
 	d := f.numFeatures
 	if rows < 0 || len(dst) != rows || len(X) != rows*d {
 		panic(fmt.Sprintf("tree: Margins: dst has %d, X has %d values for %d rows of %d features", len(dst), len(X), rows, d))
 	}
+	if f.sv.ok {
+		f.marginsFast(dst, X, rows)
+		return
+	}
+	f.marginsRef(dst, X, rows)
+}
+
+// marginsRef is Margins by the reference walk.
+func (f *Forest) marginsRef(dst, X []float64, rows int) {
+	d := f.numFeatures
 	for r0 := 0; r0 < rows; r0 += marginBlock {
 		r1 := min(r0+marginBlock, rows)
 		out := dst[r0:r1]

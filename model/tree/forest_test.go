@@ -298,7 +298,8 @@ func TestUnmarshalRejectsCorruptJSON(t *testing.T) {
 }
 
 // FuzzForestJSON checks that no input makes the loader or a loaded
-// forest panic, and that accepted forests round-trip.
+// forest panic, that Margin equals the reference walk on accepted
+// forests, and that accepted forests round-trip.
 func FuzzForestJSON(f *testing.F) {
 	rng := rand.New(rand.NewPCG(7, 8))
 	for _, fo := range []*tree.Forest{
@@ -326,7 +327,9 @@ func FuzzForestJSON(f *testing.F) {
 			for j := range x {
 				x[j] = v
 			}
-			g.Margin(x)
+			if m, r := g.Margin(x), g.MarginRef(x); math.Float64bits(m) != math.Float64bits(r) {
+				t.Fatalf("x = %v: Margin %v, reference walk %v", v, m, r)
+			}
 			g.SHAP(x, phi)
 		}
 		out, err := json.Marshal(&g)
