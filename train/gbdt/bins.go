@@ -32,12 +32,13 @@ func newBinning(feats []Feature, ds *Dataset, maxBins int, rng *rand.Rand, worke
 		}
 		slices.Sort(sample)
 	}
+	firstInf := findInf(ds, workers)
 	errs := make([]error, d)
 	parallel(workers, d, func(f int) {
 		if feats[f].Categorical {
 			errs[f] = bn.fitCategorical(f, feats[f].Levels, ds, maxBins)
 		} else {
-			errs[f] = bn.fitNumeric(f, ds, sample, maxBins)
+			errs[f] = bn.fitNumeric(f, ds, sample, maxBins, firstInf[f])
 		}
 	})
 	for _, err := range errs {
@@ -48,14 +49,52 @@ func newBinning(feats []Feature, ds *Dataset, maxBins int, rng *rand.Rand, worke
 	return bn, nil
 }
 
-func (bn *binning) fitNumeric(f int, ds *Dataset, sample []int, maxBins int) error {
+// binChunk is the number of rows per task in the row-wise passes over
+// Dataset.X: small enough that a chunk of rows stays in cache while each
+// feature is read in turn.
+const binChunk = 4096
+
+// findInf returns, per column of ds, the first row holding ±Inf, or -1.
+// It reads X row by row (the layout in memory) in parallel chunks.
+func findInf(ds *Dataset, workers int) []int {
+	n, d := ds.Rows, ds.Cols
+	nc := (n + binChunk - 1) / binChunk
+	bad := make([]bool, nc) // chunk holds an infinite value
+	parallel(workers, nc, func(c int) {
+		for _, v := range ds.X[c*binChunk*d : min(n, (c+1)*binChunk)*d] {
+			if math.IsInf(v, 0) {
+				bad[c] = true
+				return
+			}
+		}
+	})
+	first := make([]int, d)
+	for f := range first {
+		first[f] = -1
+	}
+	for c, b := range bad {
+		if !b {
+			continue
+		}
+		for r := c * binChunk; r < min(n, (c+1)*binChunk); r++ {
+			for f, v := range ds.X[r*d : (r+1)*d] {
+				if first[f] < 0 && math.IsInf(v, 0) {
+					first[f] = r
+				}
+			}
+		}
+	}
+	return first
+}
+
+// fitNumeric finds the bin boundaries of numeric feature f. firstInf is
+// the first row where f is infinite, or -1.
+func (bn *binning) fitNumeric(f int, ds *Dataset, sample []int, maxBins, firstInf int) error {
 	d := ds.Cols
 	vals := make([]float64, 0, min(ds.Rows, binSampleRows))
-	for r := range ds.Rows {
+	if r := firstInf; r >= 0 {
 		v := ds.X[r*d+f]
-		if math.IsInf(v, 0) {
-			return fmt.Errorf("gbdt: row %d, feature %d: value %v is infinite (want finite or NaN)", r, f, v)
-		}
+		return fmt.Errorf("gbdt: row %d, feature %d: value %v is infinite (want finite or NaN)", r, f, v)
 	}
 	if sample == nil {
 		for r := range ds.Rows {
@@ -180,10 +219,13 @@ func (bn *binning) bin(f int, v float64) uint8 {
 func (bn *binning) binMatrix(ds *Dataset, workers int) []uint8 {
 	n, d := ds.Rows, ds.Cols
 	bins := make([]uint8, n*d)
-	parallel(workers, d, func(f int) {
-		col := bins[f*n : (f+1)*n]
-		for r := range col {
-			col[r] = bn.bin(f, ds.X[r*d+f])
+	parallel(workers, (n+binChunk-1)/binChunk, func(c int) {
+		lo, hi := c*binChunk, min(n, (c+1)*binChunk)
+		for f := range d {
+			col := bins[f*n+lo : f*n+hi]
+			for i := range col {
+				col[i] = bn.bin(f, ds.X[(lo+i)*d+f])
+			}
 		}
 	})
 	return bins

@@ -43,9 +43,9 @@ type grower struct {
 	bn      *binning
 	bins    []uint8 // column-major: feature f's bins are bins[f*n:(f+1)*n]
 	n       int
-	gh      []float64 // gradient/hessian pairs per row
-	tmp     []int32   // partition scratch, n
-	og      []float64 // ordered gradients scratch, 2n
+	gh      []hbin  // gradient and hessian per row
+	tmp     []int32 // partition scratch, n
+	og      []hbin  // ordered gradients scratch, n
 	free    []histogram
 	used    []int // features used by the current tree, ascending
 	workers int
@@ -78,11 +78,12 @@ func (g *grower) fillHist(l *leaf, all bool) {
 		buildHist(l.hist, g.used, g.bins, g.n, nil, g.gh, g.workers)
 		return
 	}
-	og := g.og[:2*len(l.rows)]
+	og := g.og[:len(l.rows)]
 	parallel(g.workersFor(len(l.rows)), chunks(len(l.rows)), func(c int) {
 		lo, hi := chunkRange(c, len(l.rows))
+		dst := og[lo:hi]
 		for i, r := range l.rows[lo:hi] {
-			og[2*(lo+i)], og[2*(lo+i)+1] = g.gh[2*r], g.gh[2*r+1]
+			dst[i] = g.gh[r]
 		}
 	})
 	buildHist(l.hist, g.used, g.bins, g.n, l.rows, og, g.workers)
@@ -99,8 +100,8 @@ type grownTree struct {
 func (g *grower) grow(rows []int32, all bool) *grownTree {
 	root := &leaf{rows: rows, lo: math.Inf(-1), hi: math.Inf(1), parent: -1}
 	for _, r := range rows {
-		root.g += g.gh[2*r]
-		root.h += g.gh[2*r+1]
+		root.g += g.gh[r].g
+		root.h += g.gh[r].h
 	}
 	root.n = int64(len(rows))
 	gt := &grownTree{}
@@ -256,8 +257,8 @@ func (g *grower) workersFor(n int) int {
 
 // partition moves the rows whose bin goes left to the front, keeping
 // both sides in ascending order, and returns the number of left rows.
-// Chunks of rows are classified in parallel, then scattered to their
-// final places.
+// Chunks of rows are partitioned in parallel into scratch, then copied
+// to their final places.
 func (g *grower) partition(rows []int32, col []uint8, left *[4]uint64) int {
 	goesLeft := func(r int32) bool { b := col[r]; return left[b>>6]>>(b&63)&1 != 0 }
 	if g.workersFor(len(rows)) == 1 { // one pass
@@ -276,39 +277,37 @@ func (g *grower) partition(rows []int32, col []uint8, left *[4]uint64) int {
 	}
 	nc := chunks(len(rows))
 	nLeft := make([]int, nc)
+	tmp := g.tmp[:len(rows)]
 	parallel(g.workersFor(len(rows)), nc, func(c int) {
 		lo, hi := chunkRange(c, len(rows))
-		k := 0
-		for _, r := range rows[lo:hi] {
+		src, dst := rows[lo:hi], tmp[lo:hi]
+		nl, nr := 0, len(dst)
+		for _, r := range src { // left rows to the front, right rows reversed at the back
 			if goesLeft(r) {
-				k++
+				dst[nl] = r
+				nl++
+			} else {
+				nr--
+				dst[nr] = r
 			}
 		}
-		nLeft[c] = k
+		slices.Reverse(dst[nl:])
+		nLeft[c] = nl
 	})
 	total := 0
 	for _, k := range nLeft {
 		total += k
 	}
-	tmp := g.tmp[:len(rows)]
 	parallel(g.workersFor(len(rows)), nc, func(c int) {
 		lo, hi := chunkRange(c, len(rows))
 		li := 0
 		for _, k := range nLeft[:c] {
 			li += k
 		}
-		ri := total + lo - li
-		for _, r := range rows[lo:hi] {
-			if goesLeft(r) {
-				tmp[li] = r
-				li++
-			} else {
-				tmp[ri] = r
-				ri++
-			}
-		}
+		nl := nLeft[c]
+		copy(rows[li:], tmp[lo:lo+nl])
+		copy(rows[total+lo-li:], tmp[lo+nl:hi])
 	})
-	copy(rows, tmp)
 	return total
 }
 

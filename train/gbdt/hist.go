@@ -5,8 +5,9 @@ import (
 	"sync/atomic"
 )
 
-// hbin accumulates one histogram bin: gradient and hessian sums. Row
-// counts are estimated from hessians where needed (as LightGBM does).
+// hbin is a gradient and hessian pair: one row's, or the sums of a
+// histogram bin. Row counts are estimated from hessians where needed (as
+// LightGBM does).
 type hbin struct {
 	g, h float64
 }
@@ -57,8 +58,8 @@ const featuresPerTask = 4
 // of rows ("ordered gradients"). Tasks are groups of features, and each
 // feature's bins are summed in row order, so the result does not depend
 // on workers.
-func buildHist(h histogram, feats []int, bins []uint8, n int, rows []int32, og []float64, workers int) {
-	nr := len(og) / 2
+func buildHist(h histogram, feats []int, bins []uint8, n int, rows []int32, og []hbin, workers int) {
+	nr := len(og)
 	if nr*len(feats) < minParallelWork {
 		workers = 1
 	}
@@ -88,28 +89,31 @@ func buildHist(h histogram, feats []int, bins []uint8, n int, rows []int32, og [
 	})
 }
 
-func hist1(h *[256]hbin, col []uint8, rows []int32, og []float64) {
-	og = og[:2*len(rows)]
+func hist1(h *[256]hbin, col []uint8, rows []int32, og []hbin) {
+	og = og[:len(rows)]
 	for i, r := range rows {
+		p := og[i]
 		b := &h[col[r]]
-		b.g += og[2*i]
-		b.h += og[2*i+1]
+		b.g += p.g
+		b.h += p.h
 	}
 }
 
-func hist1All(h *[256]hbin, col []uint8, gh []float64) {
-	gh = gh[:2*len(col)]
+func hist1All(h *[256]hbin, col []uint8, gh []hbin) {
+	gh = gh[:len(col)]
 	for i, c := range col {
+		p := gh[i]
 		b := &h[c]
-		b.g += gh[2*i]
-		b.h += gh[2*i+1]
+		b.g += p.g
+		b.h += p.h
 	}
 }
 
-func hist4(h0, h1, h2, h3 *[256]hbin, c0, c1, c2, c3 []uint8, rows []int32, og []float64) {
-	og = og[:2*len(rows)]
+func hist4(h0, h1, h2, h3 *[256]hbin, c0, c1, c2, c3 []uint8, rows []int32, og []hbin) {
+	n := len(c0)
+	c1, c2, c3, og = c1[:n], c2[:n], c3[:n], og[:len(rows)] // one bounds check per row
 	for i, r := range rows {
-		g, hh := og[2*i], og[2*i+1]
+		g, hh := og[i].g, og[i].h
 		b := &h0[c0[r]]
 		b.g += g
 		b.h += hh
@@ -125,11 +129,11 @@ func hist4(h0, h1, h2, h3 *[256]hbin, c0, c1, c2, c3 []uint8, rows []int32, og [
 	}
 }
 
-func hist4All(h0, h1, h2, h3 *[256]hbin, c0, c1, c2, c3 []uint8, gh []float64) {
+func hist4All(h0, h1, h2, h3 *[256]hbin, c0, c1, c2, c3 []uint8, gh []hbin) {
 	n := len(c0)
-	c1, c2, c3, gh = c1[:n], c2[:n], c3[:n], gh[:2*n]
+	c1, c2, c3, gh = c1[:n], c2[:n], c3[:n], gh[:n]
 	for i := range n {
-		g, hh := gh[2*i], gh[2*i+1]
+		g, hh := gh[i].g, gh[i].h
 		b := &h0[c0[i]]
 		b.g += g
 		b.h += hh

@@ -104,7 +104,7 @@ func Train(ctx context.Context, features []Feature, train Dataset, valid *Datase
 	g := &grower{
 		cfg: cfg, feats: features, mono: mono, bn: bn, n: n, workers: cfg.Workers,
 		bins: bn.binMatrix(&train, cfg.Workers),
-		gh:   make([]float64, 2*n), tmp: make([]int32, n), og: make([]float64, 2*n),
+		gh:   make([]hbin, n), tmp: make([]int32, n), og: make([]hbin, n),
 	}
 
 	// Initial margin: log-odds of the weighted positive rate.
@@ -323,11 +323,11 @@ func chooseRows(n int, frac float64, rng *rand.Rand, idx []int32) ([]int32, bool
 const gradChunk = 1 << 14
 
 // gradients writes the logistic-loss gradient and hessian of each row at
-// margin F into gh (pairs) and returns the weighted mean log loss.
+// margin F into gh and returns the weighted mean log loss.
 //
 // With p = 1/(1+exp(-F)): loss = w·(log(1+exp(F)) - y·F),
 // d loss/dF = w·(p - y), d² loss/dF² = w·p·(1-p).
-func gradients(F, y, w, gh []float64, sumW float64, workers int) float64 {
+func gradients(F, y, w []float64, gh []hbin, sumW float64, workers int) float64 {
 	n := len(F)
 	chunks := (n + gradChunk - 1) / gradChunk
 	part := make([]float64, chunks)
@@ -336,7 +336,7 @@ func gradients(F, y, w, gh []float64, sumW float64, workers int) float64 {
 		for r := c * gradChunk; r < min(n, (c+1)*gradChunk); r++ {
 			wr := weight(w, r)
 			gr, hr, l := logistic(F[r], y[r])
-			gh[2*r], gh[2*r+1] = wr*gr, wr*hr
+			gh[r] = hbin{wr * gr, wr * hr}
 			s += wr * l
 		}
 		part[c] = s
