@@ -237,8 +237,8 @@ func sameAsOffline(p *leadscorev1.Prediction, o offline, withReasons bool) strin
 		return fmt.Sprintf("stage %s over gRPC, %s offline", model.StageName(p.GetStage()), o.stage)
 	case float64(p.GetFitScore()) != o.fit || float64(p.GetEngagementScore()) != o.eng:
 		return fmt.Sprintf("sub-scores %d/%d over gRPC, %v/%v offline", p.GetFitScore(), p.GetEngagementScore(), o.fit, o.eng)
-	case withReasons && predict.FormatReasons(p.GetReasons()) != o.reasons:
-		return fmt.Sprintf("reasons %q over gRPC, %q offline", predict.FormatReasons(p.GetReasons()), o.reasons)
+	case withReasons && model.FormatReasons(p.GetReasons()) != o.reasons:
+		return fmt.Sprintf("reasons %q over gRPC, %q offline", model.FormatReasons(p.GetReasons()), o.reasons)
 	case !withReasons && len(p.GetReasons()) != 0:
 		return fmt.Sprintf("%d reasons without explain", len(p.GetReasons()))
 	}

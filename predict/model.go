@@ -16,9 +16,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"time"
 
+	"leadscore/model"
 	leadscorev1 "leadscore/proto/leadscore/v1"
 )
 
@@ -116,33 +116,23 @@ func (e *InputError) Unwrap() error { return e.Err }
 // Fallback reasons, as in Prediction.fallback_reason.
 const (
 	// ReasonRequested: the caller asked for rules (use_rules).
-	ReasonRequested = "requested"
+	ReasonRequested = model.FallbackRequested
 	// ReasonNoModel: no model fits the request (none routed, no default).
-	ReasonNoModel = "no_model"
+	ReasonNoModel = model.FallbackNoModel
 	// ReasonModelUnavailable: the model exists but no version could be loaded.
-	ReasonModelUnavailable = "model_unavailable"
+	ReasonModelUnavailable = model.FallbackUnavailable
 	// ReasonSegmentBelowMinimum: the model returned ErrSegmentBelowMinimum.
-	ReasonSegmentBelowMinimum = "segment_below_minimum"
+	ReasonSegmentBelowMinimum = model.FallbackSegmentBelowMin
 	// ReasonModelError: the model failed or panicked.
-	ReasonModelError = "model_error"
+	ReasonModelError = model.FallbackModelError
 )
 
 // FallbackReasons lists every fallback reason.
 var FallbackReasons = []string{ReasonRequested, ReasonNoModel, ReasonModelUnavailable, ReasonSegmentBelowMinimum, ReasonModelError}
 
-// Score returns round(100 p), the 0–100 score of a probability.
-func Score(p float64) int32 { return int32(math.Round(100 * p)) }
-
-// StageOf maps a probability to a stage through thresholds: below
+// StageOf maps a probability to a stage through the API's thresholds, with
+// the model package's one mapping (model.Thresholds.Stage): below
 // disqualify → DISQUALIFIED, below mql → NURTURE, below sql → MQL, else SQL.
 func StageOf(p float64, t *leadscorev1.Thresholds) leadscorev1.Stage {
-	switch {
-	case p < t.GetDisqualify():
-		return leadscorev1.Stage_STAGE_DISQUALIFIED
-	case p < t.GetMql():
-		return leadscorev1.Stage_STAGE_NURTURE
-	case p < t.GetSql():
-		return leadscorev1.Stage_STAGE_MQL
-	}
-	return leadscorev1.Stage_STAGE_SQL
+	return model.Thresholds{Disqualify: t.GetDisqualify(), MQL: t.GetMql(), SQL: t.GetSql()}.Stage(p)
 }

@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"leadscore/model"
 	"leadscore/predict"
 	leadscorev1 "leadscore/proto/leadscore/v1"
 )
@@ -45,7 +46,7 @@ func TestStageOfAndScore(t *testing.T) {
 		if got := predict.StageOf(tc.p, th); got != tc.stage {
 			t.Errorf("StageOf(%v) = %v, want %v", tc.p, got, tc.stage)
 		}
-		if got := predict.Score(tc.p); got != tc.score {
+		if got := model.Score(tc.p); got != tc.score {
 			t.Errorf("Score(%v) = %d, want %d", tc.p, got, tc.score)
 		}
 	}

@@ -21,6 +21,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"leadscore/model"
 	leadscorev1 "leadscore/proto/leadscore/v1"
 )
 
@@ -435,7 +436,7 @@ func (r *Registry) selfCheck(ctx context.Context, m Model) error {
 	if pr := p.GetProbability(); !(pr >= 0 && pr <= 1) || math.IsNaN(pr) {
 		return fmt.Errorf("probe lead: probability %v outside [0, 1]", pr)
 	}
-	if p.GetScore() != Score(p.GetProbability()) {
+	if p.GetScore() != model.Score(p.GetProbability()) {
 		return fmt.Errorf("probe lead: score %d, want round(100 × %v)", p.GetScore(), p.GetProbability())
 	}
 	return nil

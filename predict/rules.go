@@ -3,6 +3,7 @@ package predict
 import (
 	"context"
 
+	"leadscore/model"
 	"leadscore/model/rules"
 	leadscorev1 "leadscore/proto/leadscore/v1"
 )
@@ -57,7 +58,7 @@ func (r *rulesModel) Predict(_ context.Context, lead *leadscorev1.Lead, opt Opti
 	p := &leadscorev1.Prediction{
 		LeadId:            lead.GetId(),
 		Probability:       res.Probability,
-		Score:             Score(res.Probability),
+		Score:             model.Score(res.Probability),
 		Stage:             res.Stage,
 		FitScore:          res.FitScore,
 		EngagementScore:   res.EngagementScore,

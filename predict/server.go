@@ -470,15 +470,11 @@ func (s *Server) record(p *leadscorev1.Prediction, lead *leadscorev1.Lead, chall
 		LeadID: p.LeadId, ScoredAt: now, Model: p.ModelName, Version: p.ModelVersion,
 		Source: strings.ToLower(strings.TrimPrefix(p.Source.String(), "SOURCE_")), FallbackReason: p.FallbackReason,
 		Probability: p.Probability, Score: p.Score, Stage: model.StageName(p.Stage),
-		FitScore: p.FitScore, EngagementScore: p.EngagementScore, Reasons: FormatReasons(p.Reasons),
+		FitScore: p.FitScore, EngagementScore: p.EngagementScore, Reasons: model.FormatReasons(p.Reasons),
 		ChallengerProbability: challenger,
 		ProductLine:           attrs["product_line"].GetStringValue(), LeadSource: attrs["source"].GetStringValue(),
 	})
 }
-
-// FormatReasons formats reasons for the prediction log as
-// "feature=value:+0.420;…", as offline scoring does.
-func FormatReasons(rs []*leadscorev1.Reason) string { return model.FormatReasons(rs) }
 
 // toStatus is the one place where errors become gRPC status codes.
 func (s *Server) toStatus(err error) error {

@@ -9,6 +9,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"leadscore/model"
 	"leadscore/predict"
 	leadscorev1 "leadscore/proto/leadscore/v1"
 )
@@ -124,8 +125,8 @@ func checkOne(bad func(string, ...any), i int, l *leadscorev1.Lead, p *leadscore
 		bad("lead %d (%s): probability %v outside [0, 1]", i, id, pr)
 		return
 	}
-	if p.GetScore() != predict.Score(pr) {
-		bad("lead %d (%s): score %d, want round(100 × %v) = %d", i, id, p.GetScore(), pr, predict.Score(pr))
+	if p.GetScore() != model.Score(pr) {
+		bad("lead %d (%s): score %d, want round(100 × %v) = %d", i, id, p.GetScore(), pr, model.Score(pr))
 	}
 	if lo, hi, ok := stageBounds(p.GetStage(), info.GetThresholds()); !ok || pr < lo || pr > hi {
 		bad("lead %d (%s): stage %v inconsistent with probability %v and thresholds %v", i, id, p.GetStage(), pr, info.GetThresholds())

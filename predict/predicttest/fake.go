@@ -11,6 +11,7 @@ import (
 	"slices"
 	"sort"
 
+	"leadscore/model"
 	"leadscore/predict"
 	leadscorev1 "leadscore/proto/leadscore/v1"
 )
@@ -156,7 +157,7 @@ func (f *Fake) Predict(ctx context.Context, lead *leadscorev1.Lead, opt predict.
 	}
 	sort.SliceStable(reasons, func(i, j int) bool { return math.Abs(reasons[i].Contribution) > math.Abs(reasons[j].Contribution) })
 	pred := &leadscorev1.Prediction{
-		LeadId: lead.GetId(), Probability: p, Score: predict.Score(p), Stage: predict.StageOf(p, f.info.Thresholds),
+		LeadId: lead.GetId(), Probability: p, Score: model.Score(p), Stage: predict.StageOf(p, f.info.Thresholds),
 		FitScore: 50, EngagementScore: 50, ModelName: f.spec.Name, ModelVersion: f.spec.Version,
 		Source: leadscorev1.Source_SOURCE_MODEL, ThresholdsVersion: f.info.Thresholds.Version,
 	}
