@@ -231,12 +231,15 @@ func (s *Scorer) PredictVector(x []float64, sc *Scratch, maxReasons int, out *le
 	}
 }
 
-// ChallengerProbability scores x with the challenger, if there is one.
-// sc must have been used by PredictVector for the same x (it reuses the
-// linear view).
+// ChallengerProbability scores x with the challenger, if there is one. It
+// builds the linear view only when the challenger reads it, so the shadow
+// path never rescores the champion.
 func (s *Scorer) ChallengerProbability(x []float64, sc *Scratch) (float64, bool) {
 	if s.Challenger == nil {
 		return 0, false
+	}
+	if s.Challenger.Linear != nil {
+		s.Transformer.ToLinear(x, sc.lin)
 	}
 	return s.Challenger.Probability(s.Challenger.Margin(x, sc.lin)), true
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"strings"
 	"sync"
-	"time"
 
 	"google.golang.org/protobuf/types/known/timestamppb"
 
@@ -137,8 +136,6 @@ func (m *artifactModel) PredictChallenger(ctx context.Context, lead *leadscorev1
 	if transform(s, lead, opt, sc) != nil {
 		return 0, false
 	}
-	var p leadscorev1.Prediction
-	s.PredictVector(sc.x, sc.sc, 0, &p)
 	return s.ChallengerProbability(sc.x, sc.sc)
 }
 
@@ -173,5 +170,3 @@ func (m *artifactModel) buildInfo() *leadscorev1.ModelInfo {
 	}
 	return info
 }
-
-var _ = time.Now

@@ -185,8 +185,8 @@ func e2eCtx(t testing.TB) context.Context {
 
 // offline is one row of `leadscore score` output (model.Artifact.ScoreTable).
 type offline struct {
-	prob, score, fit, eng float64
-	stage, reasons, by    string
+	prob, score, fit, eng, challenger float64
+	stage, reasons, by                string
 }
 
 func offlineScores(t testing.TB, a *model.Artifact, leads, events *data.Table, reasons int) map[string]offline {
@@ -205,6 +205,7 @@ func offlineScores(t testing.TB, a *model.Artifact, leads, events *data.Table, r
 		return c
 	}
 	id, prob, score, fit, eng, stage, by := col("lead_id"), col("probability"), col("score"), col("fit_score"), col("engagement_score"), col("stage"), col("answered_by")
+	chal := col("challenger_probability")
 	var rs *data.Column
 	if reasons > 0 {
 		rs = col("reasons")
@@ -212,7 +213,7 @@ func offlineScores(t testing.TB, a *model.Artifact, leads, events *data.Table, r
 	out := make(map[string]offline, tab.Rows)
 	for i := 0; i < tab.Rows; i++ {
 		k, _ := id.Str(i)
-		o := offline{prob: prob.Floats[i], score: score.Floats[i], fit: fit.Floats[i], eng: eng.Floats[i]}
+		o := offline{prob: prob.Floats[i], score: score.Floats[i], fit: fit.Floats[i], eng: eng.Floats[i], challenger: chal.Floats[i]}
 		o.stage, _ = stage.Str(i)
 		o.by, _ = by.Str(i)
 		if rs != nil {
@@ -319,6 +320,22 @@ func TestE2EParityWithOfflineScoring(t *testing.T) {
 	}
 	if bad > 0 {
 		t.Errorf("Predict: %d of %d leads differ from offline scoring", bad, len(leads))
+	}
+	// The shadow path: the challenger's probability for a lead equals the
+	// one offline scoring records, bit for bit.
+	m := predict.NewArtifactModel(a)
+	badChal := 0
+	for _, l := range leads {
+		c, ok := m.PredictChallenger(ctx, l, predict.Options{Now: time.Now()})
+		w := want[l.GetId()].challenger
+		if !ok || math.Float64bits(c) != math.Float64bits(w) {
+			if badChal++; badChal <= 5 {
+				t.Errorf("lead %s: challenger %v (ok %v) in serving, %v offline", l.GetId(), c, ok, w)
+			}
+		}
+	}
+	if badChal > 0 {
+		t.Errorf("PredictChallenger: %d of %d leads differ from offline scoring", badChal, len(leads))
 	}
 	// The comparison has teeth: the leads do not all get one probability.
 	distinct := map[uint64]bool{}
