@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
-	"path/filepath"
 	"reflect"
 	"runtime"
 	"sync"
@@ -60,39 +58,15 @@ func (o WriteOptions) codec() (compress.Codec, error) {
 // to a temporary file in the same directory, which is synced and renamed over
 // path only when everything succeeded. On error no file is left behind and
 // an existing file at path is untouched.
-func WriteParquet(path string, t *Table, opts WriteOptions) (err error) {
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("write parquet %s: %w", path, err)
-	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			f.Close() // may fail again; the first error matters
-			os.Remove(tmp)
+func WriteParquet(path string, t *Table, opts WriteOptions) error {
+	err := WriteFileAtomic(path, func(w io.Writer) error {
+		bw := bufio.NewWriterSize(w, 1<<20)
+		if err := WriteParquetTo(bw, t, opts); err != nil {
+			return err
 		}
-	}()
-	bw := bufio.NewWriterSize(f, 1<<20)
-	if err := WriteParquetTo(bw, t, opts); err != nil {
-		return fmt.Errorf("write parquet %s: %w", path, err)
-	}
-	if err := bw.Flush(); err != nil {
-		return fmt.Errorf("write parquet %s: %w", path, err)
-	}
-	if err := f.Chmod(0o644); err != nil {
-		return fmt.Errorf("write parquet %s: %w", path, err)
-	}
-	if err := f.Sync(); err != nil {
-		return fmt.Errorf("write parquet %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("write parquet %s: %w", path, err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
+		return bw.Flush()
+	})
+	if err != nil {
 		return fmt.Errorf("write parquet %s: %w", path, err)
 	}
 	return nil

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"strconv"
@@ -125,34 +126,26 @@ func runExport(ctx context.Context, e *env, fs *flag.FlagSet, args []string) err
 	if err != nil {
 		return err
 	}
-	w := e.stdout
-	var f *os.File
-	if *out != "" {
-		if f, err = os.Create(*out + ".tmp"); err != nil {
-			return err
+	write := func(w io.Writer) error {
+		bw := bufio.NewWriterSize(w, 1<<16)
+		var err error
+		if *format == "csv" {
+			err = exportCSV(bw, t)
+		} else {
+			err = exportJSONL(bw, t)
 		}
-		w = f
-	}
-	bw := bufio.NewWriterSize(w, 1<<16)
-	if *format == "csv" {
-		err = exportCSV(bw, t)
-	} else {
-		err = exportJSONL(bw, t)
-	}
-	if ferr := bw.Flush(); err == nil {
-		err = ferr
-	}
-	if f != nil {
-		if cerr := f.Close(); err == nil {
-			err = cerr
+		if ferr := bw.Flush(); err == nil {
+			err = ferr
 		}
-		if err != nil {
-			os.Remove(*out + ".tmp")
-			return err
-		}
-		return os.Rename(*out+".tmp", *out)
+		return err
 	}
-	return err
+	if *out == "" {
+		return write(e.stdout)
+	}
+	if err := data.WriteFileAtomic(*out, write); err != nil {
+		return fmt.Errorf("write %s: %w", *out, err)
+	}
+	return nil
 }
 
 func exportCSV(w *bufio.Writer, t *data.Table) error {

@@ -5,8 +5,9 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"os"
+	"io"
 
+	"leadscore/data"
 	"leadscore/features"
 )
 
@@ -48,29 +49,9 @@ func runSpecInfer(ctx context.Context, e *env, fs *flag.FlagSet, args []string) 
 		_, err := e.stdout.Write(buf.Bytes())
 		return err
 	}
-	if err := writeFileAtomic(*out, buf.Bytes()); err != nil {
-		return err
+	if err := data.WriteFileAtomic(*out, func(w io.Writer) error { _, err := w.Write(buf.Bytes()); return err }); err != nil {
+		return fmt.Errorf("write %s: %w", *out, err)
 	}
 	fmt.Fprintf(e.stdout, "wrote %s\n", *out)
 	return nil
-}
-
-// writeFileAtomic writes b to path through a temporary file and a rename,
-// so a failure never leaves a half-written file.
-func writeFileAtomic(path string, b []byte) error {
-	tmp := path + ".tmp"
-	f, err := os.Create(tmp)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		os.Remove(tmp)
-		return err
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	return os.Rename(tmp, path)
 }

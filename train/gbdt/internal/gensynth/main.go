@@ -8,9 +8,10 @@ package main
 import (
 	"flag"
 	"fmt"
+	"io"
 	"os"
-	"path/filepath"
 
+	"leadscore/data"
 	"leadscore/train/gbdt/gbdttest"
 )
 
@@ -29,25 +30,8 @@ func main() {
 	}
 }
 
-// run writes the file atomically: a temp file in the same directory,
-// fsync, rename.
+// run writes the file atomically (data.WriteFileAtomic).
 func run(rows int, seed uint64, out string) error {
 	feats, ds := gbdttest.SyntheticMatrix(rows, seed)
-	f, err := os.CreateTemp(filepath.Dir(out), ".gensynth-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name())
-	if err := gbdttest.WriteBinary(f, feats, ds); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), out)
+	return data.WriteFileAtomic(out, func(w io.Writer) error { return gbdttest.WriteBinary(w, feats, ds) })
 }
