@@ -154,6 +154,15 @@ func startE2EServer(t *testing.T, ctx context.Context, root string) *e2eServer {
 		t.Fatal(err)
 	}
 	srv := predict.NewServer(predict.ServerConfig{Registry: reg})
+	conn := serveLoopback(t, srv)
+	return &e2eServer{reg: reg, srv: srv, conn: conn, client: leadscorev1.NewLeadScoringClient(conn), health: healthpb.NewHealthClient(conn)}
+}
+
+// serveLoopback serves srv on 127.0.0.1:0 and returns a client connection
+// to it; cleanup closes the connection, shuts the server down gracefully
+// and reports a Serve error.
+func serveLoopback(t *testing.T, srv *predict.Server) *grpc.ClientConn {
+	t.Helper()
 	g := srv.NewGRPCServer(predict.GRPCOptions{})
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -174,7 +183,7 @@ func startE2EServer(t *testing.T, ctx context.Context, root string) *e2eServer {
 			t.Errorf("Serve: %v", err)
 		}
 	})
-	return &e2eServer{reg: reg, srv: srv, conn: conn, client: leadscorev1.NewLeadScoringClient(conn), health: healthpb.NewHealthClient(conn)}
+	return conn
 }
 
 func e2eCtx(t testing.TB) context.Context {

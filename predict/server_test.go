@@ -7,7 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"math"
-	"net"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -21,7 +20,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	reflectionpb "google.golang.org/grpc/reflection/grpc_reflection_v1"
 	"google.golang.org/grpc/status"
@@ -833,18 +831,7 @@ func TestLoopback(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv := predict.NewServer(predict.ServerConfig{Registry: reg, Rules: loadRules(t)})
-	g := srv.NewGRPCServer(predict.GRPCOptions{})
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	served := make(chan error, 1)
-	go func() { served <- g.Serve(lis) }()
-	conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	conn := serveLoopback(t, srv)
 	resp, err := leadscorev1.NewLeadScoringClient(conn).Predict(ctx, &leadscorev1.PredictRequest{Lead: lead("L", 0)})
 	if err != nil || resp.GetPrediction().GetModelVersion() != "v1" {
 		t.Fatalf("Predict over loopback: %v, %v", resp, err)
@@ -871,13 +858,6 @@ func TestLoopback(t *testing.T) {
 		t.Errorf("reflection lists %v", names)
 	}
 	_ = rc.CloseSend()
-
-	shutCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	srv.Shutdown(shutCtx, g)
-	if err := <-served; err != nil {
-		t.Errorf("Serve: %v", err)
-	}
 }
 
 func TestCheckModel(t *testing.T) {
