@@ -459,7 +459,9 @@ func TestMetricsJSON(t *testing.T) {
 	}
 }
 
-func BenchmarkCompute1M(b *testing.B) {
+// bench1M returns 1M random scores and labels with about 15 % positives,
+// more likely for higher scores.
+func bench1M() ([]float64, []bool) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	n := 1_000_000
 	p := make([]float64, n)
@@ -468,6 +470,11 @@ func BenchmarkCompute1M(b *testing.B) {
 		p[i] = rng.Float64()
 		y[i] = rng.Float64() < p[i]*0.3
 	}
+	return p, y
+}
+
+func BenchmarkCompute1M(b *testing.B) {
+	p, y := bench1M()
 	b.ReportAllocs()
 	for b.Loop() {
 		eval.Compute(p, y)
@@ -475,14 +482,7 @@ func BenchmarkCompute1M(b *testing.B) {
 }
 
 func BenchmarkROCAUC1M(b *testing.B) {
-	rng := rand.New(rand.NewPCG(1, 2))
-	n := 1_000_000
-	p := make([]float64, n)
-	y := make([]bool, n)
-	for i := range p {
-		p[i] = rng.Float64()
-		y[i] = rng.Float64() < p[i]*0.3
-	}
+	p, y := bench1M()
 	b.ReportAllocs()
 	for b.Loop() {
 		eval.ROCAUC(p, y)
