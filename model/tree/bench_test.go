@@ -52,7 +52,12 @@ func benchForest(b *testing.B) (*tree.Forest, []float64) {
 	return f, X
 }
 
-func BenchmarkForestMargin(b *testing.B) {
+func BenchmarkForestMargin(b *testing.B) { benchmarkMargin(b, (*tree.Forest).Margin) }
+
+func BenchmarkForestMargins(b *testing.B) { benchmarkMargins(b, (*tree.Forest).Margins) }
+
+// benchmarkMargin scores one row per iteration, cycling through the rows.
+func benchmarkMargin(b *testing.B, margin func(*tree.Forest, []float64) float64) {
 	f, X := benchForest(b)
 	d := f.NumFeatures()
 	rows := len(X) / d
@@ -60,19 +65,20 @@ func BenchmarkForestMargin(b *testing.B) {
 	i := 0
 	s := 0.0
 	for b.Loop() {
-		s += f.Margin(X[i*d : (i+1)*d])
+		s += margin(f, X[i*d:(i+1)*d])
 		i = (i + 1) % rows
 	}
 	_ = s
 }
 
-func BenchmarkForestMargins(b *testing.B) {
+// benchmarkMargins scores every row per iteration and reports rows/s.
+func benchmarkMargins(b *testing.B, margins func(f *tree.Forest, dst, X []float64, rows int)) {
 	f, X := benchForest(b)
 	rows := len(X) / f.NumFeatures()
 	dst := make([]float64, rows)
 	b.ReportAllocs()
 	for b.Loop() {
-		f.Margins(dst, X, rows)
+		margins(f, dst, X, rows)
 	}
 	b.ReportMetric(float64(rows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
 }
@@ -92,29 +98,8 @@ func BenchmarkSHAP(b *testing.B) {
 
 // BenchmarkForestMarginRef is BenchmarkForestMargin on the reference walk,
 // the baseline to compare with in the same run.
-func BenchmarkForestMarginRef(b *testing.B) {
-	f, X := benchForest(b)
-	d := f.NumFeatures()
-	rows := len(X) / d
-	b.ReportAllocs()
-	i := 0
-	s := 0.0
-	for b.Loop() {
-		s += f.MarginRef(X[i*d : (i+1)*d])
-		i = (i + 1) % rows
-	}
-	_ = s
-}
+func BenchmarkForestMarginRef(b *testing.B) { benchmarkMargin(b, (*tree.Forest).MarginRef) }
 
 // BenchmarkForestMarginsRef is BenchmarkForestMargins on the reference
 // walk, the baseline to compare with in the same run.
-func BenchmarkForestMarginsRef(b *testing.B) {
-	f, X := benchForest(b)
-	rows := len(X) / f.NumFeatures()
-	dst := make([]float64, rows)
-	b.ReportAllocs()
-	for b.Loop() {
-		f.MarginsRef(dst, X, rows)
-	}
-	b.ReportMetric(float64(rows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
-}
+func BenchmarkForestMarginsRef(b *testing.B) { benchmarkMargins(b, (*tree.Forest).MarginsRef) }
