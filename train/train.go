@@ -422,6 +422,8 @@ func fitScorer(ctx context.Context, name string, leads, events *data.Table, y []
 	type candidate struct {
 		pred          *model.Predictor
 		validM, testM []float64
+		// validP is the calibrated validation probabilities.
+		validP []float64
 		// rounds is the number of boosting rounds validation chose (GBDT).
 		rounds int
 	}
@@ -511,18 +513,19 @@ func fitScorer(ctx context.Context, name string, leads, events *data.Table, y []
 		testQuarters[k] = split.Quarters[i]
 	}
 	sum := &scorerSummary{leakage: rep.Leakage}
-	for _, c := range cands {
+	for k, c := range cands {
 		cal, err := chooseCalibrator(c.validM, bValid, cfg.Seed)
 		if err != nil {
 			return nil, nil, wrap(fmt.Errorf("%s: calibrate: %w", c.pred.Algorithm, err))
 		}
 		c.pred.Calibrator = cal
-		c.pred.Valid = eval.Compute(applyAll(cal, c.validM), bValid)
+		cands[k].validP = applyAll(cal, c.validM)
+		c.pred.Valid = eval.Compute(cands[k].validP, bValid)
 	}
 	if len(cands) == 0 {
 		return nil, nil, wrap(errors.New("no algorithm to train"))
 	}
-	best := chooseChampion(len(cands), func(k int) []float64 { return applyAll(cands[k].pred.Calibrator, cands[k].validM) }, bValid)
+	best := chooseChampion(len(cands), func(k int) []float64 { return cands[k].validP }, bValid)
 
 	// Refit on training + validation rows with the settings validation
 	// chose (L2, rounds, calibrator, champion): the newest labelled rows are
@@ -676,7 +679,7 @@ func chooseChampion(n int, probs func(k int) []float64, y []bool) int {
 	loss := func(p []float64) []float64 {
 		out := make([]float64, len(p))
 		for i, x := range p {
-			x = math.Min(math.Max(x, 1e-15), 1-1e-15)
+			x = min(max(x, eval.LogLossEps), 1-eval.LogLossEps)
 			if y[i] {
 				out[i] = -math.Log(x)
 			} else {
