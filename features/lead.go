@@ -60,11 +60,11 @@ func (r *leadRow) read(_ int, in *rowInput, w *Warnings) error {
 	in.cutoff = 0 // not used unless t.needCut
 	if t.needCut {
 		if lead.GetCreatedAt() == nil {
-			return fmt.Errorf("created_at: %w", ErrMissingValue)
+			return &FieldError{Field: "created_at", Err: ErrMissingValue}
 		}
 		created, err := micros(lead.GetCreatedAt())
 		if err != nil {
-			return fmt.Errorf("created_at: %w", err)
+			return &FieldError{Field: "created_at", Err: err}
 		}
 		in.cutoff = created + t.horizon
 	}
@@ -106,17 +106,17 @@ func (r *leadRow) read(_ int, in *rowInput, w *Warnings) error {
 	unknown, firstUnknown := 0, ""
 	for i, e := range lead.GetEvents() {
 		if e == nil {
-			return fmt.Errorf("events[%d]: %w", i, ErrMissingValue)
+			return &FieldError{Field: fmt.Sprintf("events[%d]", i), Err: ErrMissingValue}
 		}
 		if e.GetType() == "" {
-			return fmt.Errorf("events[%d].type: %w", i, ErrMissingValue)
+			return &FieldError{Field: fmt.Sprintf("events[%d].type", i), Err: ErrMissingValue}
 		}
 		if e.GetTs() == nil {
-			return fmt.Errorf("events[%d].ts: %w", i, ErrMissingValue)
+			return &FieldError{Field: fmt.Sprintf("events[%d].ts", i), Err: ErrMissingValue}
 		}
 		ts, err := micros(e.GetTs())
 		if err != nil {
-			return fmt.Errorf("events[%d].ts: %w", i, err)
+			return &FieldError{Field: fmt.Sprintf("events[%d].ts", i), Err: err}
 		}
 		if e.Value != nil && w != nil {
 			if v := *e.Value; math.IsNaN(v) || math.IsInf(v, 0) || v < 0 {
@@ -176,7 +176,7 @@ func readAttr(f *featState, v *leadscorev1.Value, c *cell) error {
 		}
 		us, err := micros(x.TimestampValue)
 		if err != nil {
-			return fmt.Errorf("attributes[%q]: %w", name, err)
+			return &FieldError{Field: fmt.Sprintf("attributes[%q]", name), Err: err}
 		}
 		c.ok, c.t = true, us
 	}
@@ -196,11 +196,23 @@ func (r *leadRow) readCutoff(name string, v *leadscorev1.Value, in *rowInput) er
 	}
 	us, err := micros(x.TimestampValue)
 	if err != nil {
-		return fmt.Errorf("attributes[%q]: %w", name, err)
+		return &FieldError{Field: fmt.Sprintf("attributes[%q]", name), Err: err}
 	}
 	in.cutoff = us
 	return nil
 }
+
+// A FieldError reports a field that makes an API lead unusable. Field is
+// relative to the lead: "created_at", `attributes["employees"]`,
+// "events[3].type".
+type FieldError struct {
+	Field string
+	Err   error
+}
+
+func (e *FieldError) Error() string { return e.Field + ": " + e.Err.Error() }
+
+func (e *FieldError) Unwrap() error { return e.Err }
 
 func badKind(name, want string, v *leadscorev1.Value) error {
 	var got string
@@ -214,14 +226,14 @@ func badKind(name, want string, v *leadscorev1.Value) error {
 	case *leadscorev1.Value_TimestampValue:
 		got = "timestamp " + x.TimestampValue.String()
 	}
-	return fmt.Errorf("attributes[%q]: want %s, got %s", name, want, got)
+	return &FieldError{Field: fmt.Sprintf("attributes[%q]", name), Err: fmt.Errorf("want %s, got %s", want, got)}
 }
 
 // TransformLead writes the tree view of one lead into dst, which must have
 // length Width(). The cut-off is the lead's (created_at + horizon, or the
 // explicit cut-off attribute), or asOf if that is earlier; a zero asOf
 // means no limit. Problems that make the lead unusable are errors naming
-// the field (created_at, attributes["x"], events[i].type); the others are
+// the field (created_at, attributes["x"], events[i].type) as a *FieldError; the others are
 // added to warn, which may be nil. See the package doc for the full list.
 // It panics if len(dst) != Width().
 func (t *Transformer) TransformLead(lead *leadscorev1.Lead, asOf time.Time, dst []float64, warn *Warnings) error {
@@ -229,7 +241,7 @@ func (t *Transformer) TransformLead(lead *leadscorev1.Lead, asOf time.Time, dst 
 		panic(fmt.Sprintf("features: TransformLead: dst has length %d, want %d", len(dst), len(t.feats)))
 	}
 	if lead == nil {
-		return fmt.Errorf("lead: %w", ErrMissingValue)
+		return &FieldError{Field: "lead", Err: ErrMissingValue}
 	}
 	r := leadRow{t: t, lead: lead, asOf: math.MaxInt64}
 	if !asOf.IsZero() {

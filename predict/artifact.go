@@ -3,7 +3,6 @@ package predict
 import (
 	"context"
 	"errors"
-	"strings"
 	"sync"
 
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -79,22 +78,19 @@ func (m *artifactModel) route(lead *leadscorev1.Lead) (*model.Scorer, error) {
 
 // transform builds the lead's tree view. The transformer caps the cut-off
 // at created_at + horizon itself; the request's as_of (or the time it
-// arrived) caps it further. Every error of TransformLead names a field of
-// an unusable lead, so it is an InputError.
+// arrived) caps it further. A field that makes the lead unusable is an
+// InputError naming it.
 func transform(s *model.Scorer, lead *leadscorev1.Lead, opt Options, sc *scratch) error {
 	sc.warn.Reset()
 	asOf := opt.AsOf
 	if asOf.IsZero() {
 		asOf = opt.Now
 	}
-	if err := s.Transformer.TransformLead(lead, asOf, sc.x, &sc.warn); err != nil {
-		field, rest, ok := strings.Cut(err.Error(), ": ")
-		if !ok {
-			field, rest = "lead", err.Error()
-		}
-		return &InputError{Field: field, Err: errors.New(rest)}
+	err := s.Transformer.TransformLead(lead, asOf, sc.x, &sc.warn)
+	if fe := (*features.FieldError)(nil); errors.As(err, &fe) {
+		return &InputError{Field: fe.Field, Err: fe.Err}
 	}
-	return nil
+	return err
 }
 
 func (m *artifactModel) Predict(ctx context.Context, lead *leadscorev1.Lead, opt Options) (*leadscorev1.Prediction, error) {

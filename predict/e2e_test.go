@@ -7,14 +7,17 @@ import (
 	"math"
 	"net"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/status"
 
 	"leadscore/data"
 	"leadscore/data/synth"
@@ -564,5 +567,22 @@ func TestE2EHotReloadUnderLoad(t *testing.T) {
 	}
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		t.Fatal("test context expired")
+	}
+}
+
+// TestE2EBadAttributeIsInvalidArgument: a trained model refuses an
+// attribute of the wrong type with INVALID_ARGUMENT naming the field, and
+// the rules do not answer in its place.
+func TestE2EBadAttributeIsInvalidArgument(t *testing.T) {
+	f := e2eFixtureFor(t)
+	ctx := e2eCtx(t)
+	root := t.TempDir()
+	f.save(t, root, "")
+	s := startE2EServer(t, ctx, root)
+	l := f.protoLeads(t, f.historical(t)[:1])[0]
+	l.Attributes["employees"] = &leadscorev1.Value{Kind: &leadscorev1.Value_StringValue{StringValue: "many"}}
+	_, err := s.client.Predict(ctx, &leadscorev1.PredictRequest{Lead: l})
+	if status.Code(err) != codes.InvalidArgument || !strings.Contains(err.Error(), `lead.attributes["employees"]`) {
+		t.Errorf("Predict with a string employees: %v, want INVALID_ARGUMENT naming lead.attributes[\"employees\"]", err)
 	}
 }
