@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"path/filepath"
 	"sort"
 
 	"leadscore/data"
@@ -95,7 +96,7 @@ func Names(root string) ([]string, error) {
 		if !e.IsDir() || e.Name()[0] == '.' {
 			continue
 		}
-		if vs, err := Versions(root + "/" + e.Name()); err == nil && len(vs) > 0 {
+		if vs, err := Versions(filepath.Join(root, e.Name())); err == nil && len(vs) > 0 {
 			names = append(names, e.Name())
 		}
 	}
