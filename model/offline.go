@@ -150,20 +150,47 @@ func (a *Artifact) ScoreTable(ctx context.Context, leads, events *data.Table, op
 				defer wg.Done()
 				sc := s.NewScratch()
 				var pr leadscorev1.Prediction
+				// Forests score a block of rows at a time (Forest.Margins
+				// equals Forest.Margin bit for bit): the challenger always,
+				// the champion when no reasons are asked for.
+				var champ, chal []float64
+				if opts.Reasons == 0 && s.Champion.Forest != nil {
+					champ = make([]float64, offlineBlock)
+				}
+				if s.Challenger != nil && s.Challenger.Forest != nil {
+					chal = make([]float64, offlineBlock)
+				}
 				for k := lo; k < hi; k++ {
 					if k%4096 == 0 && ctx.Err() != nil {
 						return
 					}
+					b := (k - lo) % offlineBlock
+					if b == 0 && (champ != nil || chal != nil) {
+						n := min(offlineBlock, hi-k)
+						xs := m.X[k*m.Cols : (k+n)*m.Cols]
+						if champ != nil {
+							s.Champion.Forest.Margins(champ[:n], xs, n)
+						}
+						if chal != nil {
+							s.Challenger.Forest.Margins(chal[:n], xs, n)
+						}
+					}
 					i := rows[k]
 					x := m.Row(k)
 					pr.Reasons = nil
-					s.PredictVector(x, sc, opts.Reasons, &pr)
+					if champ != nil {
+						s.predictMargin(x, sc, champ[b], &pr)
+					} else {
+						s.PredictVector(x, sc, opts.Reasons, &pr)
+					}
 					out.prob[i], out.score[i] = pr.Probability, float64(pr.Score)
 					out.fit[i], out.eng[i] = float64(pr.FitScore), float64(pr.EngagementScore)
 					out.stage[i] = StageName(pr.Stage)
 					out.by[i] = "model"
 					out.scorer[i] = s.Name
-					if p, ok := s.ChallengerProbability(x, sc); ok {
+					if chal != nil {
+						out.chal[i], out.chalOK[i] = s.Challenger.Probability(chal[b]), true
+					} else if p, ok := s.ChallengerProbability(x, sc); ok {
 						out.chal[i], out.chalOK[i] = p, true
 					}
 					if opts.Reasons > 0 {
@@ -249,6 +276,23 @@ func (a *Artifact) ScoreTable(ctx context.Context, leads, events *data.Table, op
 		}
 	}
 	return data.NewTable(cols...)
+}
+
+// offlineBlock is the number of rows whose forest margins ScoreTable
+// computes in one Forest.Margins call.
+const offlineBlock = 1024
+
+// predictMargin is PredictVector without reasons for a lead whose
+// champion margin is already known: the same calibration, score, stage
+// and sub-scores.
+func (s *Scorer) predictMargin(x []float64, sc *Scratch, margin float64, out *leadscorev1.Prediction) {
+	s.Transformer.ToLinear(x, sc.lin)
+	p := s.Champion.Probability(margin)
+	out.Probability = p
+	out.Score = Score(p)
+	out.Stage = s.Thresholds.Stage(p)
+	out.ThresholdsVersion = s.Thresholds.Version
+	out.FitScore, out.EngagementScore = s.SubScores(sc.lin)
 }
 
 // StageName is the lower-case name of a stage: disqualified, nurture, mql, sql.

@@ -103,3 +103,18 @@ func BenchmarkForestMarginRef(b *testing.B) { benchmarkMargin(b, (*tree.Forest).
 // BenchmarkForestMarginsRef is BenchmarkForestMargins on the reference
 // walk, the baseline to compare with in the same run.
 func BenchmarkForestMarginsRef(b *testing.B) { benchmarkMargins(b, (*tree.Forest).MarginsRef) }
+
+// BenchmarkForestCodeRow is the part of BenchmarkForestMargin spent
+// coding the row for the compact layout.
+func BenchmarkForestCodeRow(b *testing.B) {
+	f, X := benchForest(b)
+	d := f.NumFeatures()
+	rows := len(X) / d
+	codes := make([]uint64, 1<<16)
+	slots, i := 0, 0
+	for b.Loop() {
+		slots = f.CodeRow(codes, X[i*d:(i+1)*d])
+		i = (i + 1) % rows
+	}
+	b.ReportMetric(float64(slots), "slots")
+}

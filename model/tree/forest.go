@@ -93,7 +93,9 @@ type Forest struct {
 	// Derived by prepare.
 	maxDepth int       // deepest leaf over all trees (root = depth 0)
 	expected []float64 // per tree: cover-weighted mean leaf value (TreeSHAP)
-	sv       serving   // scoring layout (serve.go)
+	recip    []float64 // recip[n] = 1/n for n in 1 .. maxDepth+2 (TreeSHAP)
+	sv       serving   // general scoring layout (serve.go)
+	cp       compact   // compact scoring layout (compact.go)
 }
 
 // NewForest compiles trees into a Forest that scores vectors of
@@ -265,7 +267,14 @@ func (f *Forest) prepare() {
 		f.expected[t] = e
 		f.maxDepth = max(f.maxDepth, d)
 	}
+	f.recip = make([]float64, f.maxDepth+3)
+	for n := 1; n < len(f.recip); n++ {
+		f.recip[n] = 1 / float64(n)
+	}
 	f.sv = f.buildServing()
+	if f.sv.ok {
+		f.cp = f.buildCompact()
+	}
 }
 
 // expect returns the cover-weighted mean leaf value below c and the depth
@@ -424,7 +433,11 @@ func (f *Forest) leaf(root uint32, x []float64) uint32 {
 
 // Margin returns the log-odds for one feature vector: Base, then each
 // tree's leaf added in tree order. It allocates nothing for vectors of up
-// to 512 features. It panics (a caller bug) if len(x) != NumFeatures().
+// to 512 features, unless the forest has thousands of distinct
+// thresholds per feature or of categorical features (it codes each row
+// into one 64-bit word per 63 distinct thresholds of a feature and two
+// per categorical feature, on the stack up to 4096 words). It panics (a
+// caller bug) if len(x) != NumFeatures().
 func (f *Forest) Margin(x []float64) float64 {
 	if len(x) != f.numFeatures {
 		panic(fmt.Sprintf("tree: Margin: vector has %d features, forest needs %d", len(x), f.numFeatures))
@@ -451,8 +464,9 @@ func (f *Forest) marginRef(x []float64) float64 {
 const marginBlock = 64
 
 // Margins writes the margin of each of the rows row-major vectors in X
-// into dst. It equals Margin row by row, bit for bit, and allocates one
-// scratch buffer per call. It panics (a caller
+// into dst. It equals Margin row by row, bit for bit, and allocates
+// scratch buffers (a few kilobytes) once per call, so callers should
+// pass blocks of rows rather than one row at a time. It panics (a caller
 // bug) if len(dst) != rows or len(X) != rows*NumFeatures().
 func (f *Forest) Margins(dst, X []float64, rows int) {
 	d := f.numFeatures

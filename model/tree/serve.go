@@ -2,9 +2,12 @@ package tree
 
 import "math"
 
-// The serving layout: a copy of the forest's splits arranged for fast
-// scoring. It is derived by prepare (never serialised) and reaches
-// exactly the same leaf as Forest.leaf for every input.
+// The general serving layout: a copy of the forest's splits arranged for
+// fast scoring. It is derived by prepare (never serialised) and reaches
+// exactly the same leaf as Forest.leaf for every input. Margin and
+// Margins score the trees the compact layout (compact.go) holds on that
+// layout, and the others (deeper than maxCompactDepth, or with a
+// categorical bitset wider than one word or empty) on this one.
 //
 // Each tree is renumbered in breadth-first order so that its entries are
 // contiguous and the two children of a split are adjacent: a walk steps
@@ -290,10 +293,78 @@ func (f *Forest) rowMargin(x []float64, codes []rowCode) float64 {
 	return sum
 }
 
-// marginFast is Margin on the serving layout. It codes the row on its
-// stack, in a buffer just large enough for common widths (Go zeroes it
-// on every call), so it allocates nothing when len(x) <= maxRowCodes.
+// maxStackSlots is the most compact-layout slots Margin codes on its
+// stack.
+const maxStackSlots = 4096
+
+// marginFast is Margin on the serving layouts. It codes the row on its
+// stack, in buffers just large enough for common sizes (Go zeroes them
+// on every call), so it allocates nothing when len(x) <= maxRowCodes
+// and the compact layout has at most maxStackSlots slots.
 func (f *Forest) marginFast(x []float64) float64 {
+	if !f.cp.ok {
+		return f.marginGeneral(x)
+	}
+	var old []rowCode // general-layout codes, for the trees not in the compact one
+	if f.cp.anyOut {
+		switch {
+		case len(x) <= 64:
+			var buf [64]rowCode
+			old = buf[:len(x)]
+		case len(x) <= maxRowCodes:
+			var buf [maxRowCodes]rowCode
+			old = buf[:len(x)]
+		default:
+			old = make([]rowCode, len(x))
+		}
+		rowCodes(old, x)
+	}
+	switch ns := f.cp.slots; {
+	case ns <= 256:
+		var buf [256]uint64
+		return f.rowMarginCompact(x, f.cp.codeRow(buf[:ns], x), old)
+	case ns <= 1024:
+		var buf [1024]uint64
+		return f.rowMarginCompact(x, f.cp.codeRow(buf[:ns], x), old)
+	case ns <= maxStackSlots:
+		var buf [maxStackSlots]uint64
+		return f.rowMarginCompact(x, f.cp.codeRow(buf[:ns], x), old)
+	default:
+		return f.rowMarginCompact(x, f.cp.codeRow(make([]uint64, ns), x), old)
+	}
+}
+
+// rowMarginCompact is the margin of row x, coded as codes for the compact
+// layout and, when some tree is not in it, as old for the general one:
+// base, then each tree's leaf added in tree order.
+func (f *Forest) rowMarginCompact(x []float64, codes []uint64, old []rowCode) float64 {
+	c, s := &f.cp, &f.sv
+	var out [wideLanes]uint32
+	sum := f.base
+	nt := len(c.in)
+	for t := 0; t < nt; {
+		if c.group[t] {
+			c.walkTrees(&out, t, codes)
+			for _, e := range out {
+				sum += c.value[e]
+			}
+			t += wideLanes
+			continue
+		}
+		if c.in[t] {
+			sum += c.value[c.walk1(t, codes)]
+		} else {
+			o := out[:1]
+			s.walk(o, t, x, old)
+			sum += s.value[o[0]]
+		}
+		t++
+	}
+	return sum
+}
+
+// marginGeneral is Margin on the general layout alone.
+func (f *Forest) marginGeneral(x []float64) float64 {
 	switch {
 	case len(x) <= 64:
 		var buf [64]rowCode
@@ -311,11 +382,11 @@ func (f *Forest) marginFast(x []float64) float64 {
 	return f.rowMargin(x, codes)
 }
 
-// marginsFast is Margins on the serving layout. For each block of rows it
-// walks four trees at a time for every row of the block, so the four
-// trees stay in L1 while the block's rows pass through them; each row
-// still adds base, then the leaves in tree order.
-func (f *Forest) marginsFast(dst, X []float64, rows int) {
+// marginsGeneral is Margins on the general layout alone. For each block
+// of rows it walks four trees at a time for every row of the block, so the
+// four trees stay in L1 while the block's rows pass through them; each
+// row still adds base, then the leaves in tree order.
+func (f *Forest) marginsGeneral(dst, X []float64, rows int) {
 	s := &f.sv
 	d := f.numFeatures
 	nt := len(s.root)
@@ -350,6 +421,67 @@ func (f *Forest) marginsFast(dst, X []float64, rows int) {
 					acc[i] += s.value[e]
 				}
 			}
+		}
+	}
+}
+
+// marginsBlock is the number of rows Margins codes and scores together:
+// each group of eight trees is walked for all of them while it is in L1.
+const marginsBlock = 8
+
+// marginsFast is Margins on the serving layouts. For each block of rows
+// it walks each group of eight trees for one row at a time (walkTrees,
+// as Margin does), so each row still adds base, then the leaves in tree
+// order.
+func (f *Forest) marginsFast(dst, X []float64, rows int) {
+	if !f.cp.ok {
+		f.marginsGeneral(dst, X, rows)
+		return
+	}
+	c, s := &f.cp, &f.sv
+	d := f.numFeatures
+	ns := c.slots
+	nt := len(c.in)
+	bl := min(rows, marginsBlock)
+	codes := make([]uint64, ns*bl)
+	var old []rowCode
+	if c.anyOut {
+		old = make([]rowCode, bl*d)
+	}
+	var out [wideLanes]uint32
+	for r0 := 0; r0 < rows; r0 += marginsBlock {
+		r1 := min(r0+marginsBlock, rows)
+		acc := dst[r0:r1]
+		xb := X[r0*d : r1*d]
+		for i := range acc {
+			c.codeRow(codes[i*ns:(i+1)*ns], xb[i*d:(i+1)*d])
+			acc[i] = f.base
+		}
+		if c.anyOut {
+			rowCodes(old[:len(xb)], xb)
+		}
+		for t := 0; t < nt; {
+			if c.group[t] {
+				for i := range acc {
+					c.walkTrees(&out, t, codes[i*ns:(i+1)*ns])
+					a := acc[i]
+					for _, e := range out {
+						a += c.value[e]
+					}
+					acc[i] = a
+				}
+				t += wideLanes
+				continue
+			}
+			for i := range acc {
+				if c.in[t] {
+					acc[i] += c.value[c.walk1(t, codes[i*ns:(i+1)*ns])]
+				} else {
+					s.walk(out[:1], t, xb[i*d:(i+1)*d], old[i*d:(i+1)*d])
+					acc[i] += s.value[out[0]]
+				}
+			}
+			t++
 		}
 	}
 }
