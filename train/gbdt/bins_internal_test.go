@@ -59,10 +59,16 @@ func TestPartitionStable(t *testing.T) {
 			wantR = append(wantR, r)
 		}
 	}
+	// The column is feature 1; feature 0 is noise that must be ignored.
+	cols := make([]uint8, 2*n)
+	for r, b := range col {
+		cols[r] = uint8(rng.Uint32())
+		cols[n+r] = b
+	}
 	for _, workers := range []int{1, 2, 3} {
-		g := &grower{tmp: make([]int32, n), workers: workers}
+		g := &grower{cols: cols, n: n}
 		got := slices.Clone(rows)
-		nl := g.partition(got, col, &left)
+		nl := g.partition(got, make([]int32, len(got)), 1, &left, workers)
 		if nl != len(wantL) || !slices.Equal(got[:nl], wantL) || !slices.Equal(got[nl:], wantR) {
 			t.Errorf("workers %d: %d left rows (want %d), or order differs from a stable partition", workers, nl, len(wantL))
 		}

@@ -76,6 +76,18 @@ type Config struct {
 	// node stay on the right side of gradient-sorted splits. Default 100
 	// (LightGBM min_data_per_group).
 	MinRowsPerCategory int
+	// ExactGradients builds histograms from float64 gradient and hessian
+	// sums. By default (false) they are built from gradients quantized
+	// each round to integers (|g| <= 127, 0 <= h <= 255 steps, stochastic
+	// rounding seeded by Seed), as LightGBM's use_quantized_grad: a
+	// histogram update is then one integer add instead of two float adds.
+	// Split gains are approximate, but every leaf value is renewed from
+	// the exact gradients of its rows.
+	ExactGradients bool
+	// TrainLoss records the training log loss after every round
+	// (Result.TrainLogLoss, RoundInfo.TrainLogLoss). Off by default: it
+	// costs a logarithm per row per round and nothing in training needs it.
+	TrainLoss bool
 	// Monotone, when non-nil, overrides Feature.Monotone: one entry per
 	// feature, -1 (decreasing), 0 (free) or +1 (increasing).
 	Monotone []int8

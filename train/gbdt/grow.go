@@ -3,6 +3,7 @@ package gbdt
 import (
 	"math"
 	"slices"
+	"sync"
 
 	"leadscore/model/tree"
 )
@@ -24,12 +25,13 @@ func (s *splitInfo) setLeft(b int) { s.left[b>>6] |= 1 << (b & 63) }
 
 // leaf is a leaf of the tree being grown.
 type leaf struct {
-	rows   []int32 // the leaf's rows, ascending; a window of grower.idx
+	rows   []int32 // the leaf's rows, ascending; a window of the tree's rows
+	off    int     // where rows starts in the tree's rows (and in scratch)
 	g, h   float64
 	n      int64
 	depth  int
-	lo, hi float64 // monotone bounds on the leaf output
-	hist   histogram
+	lo, hi float64   // monotone bounds on the leaf output
+	hist   histogram // zero (isNil) when not needed
 	best   splitInfo
 	parent int // node index of the parent, -1 for the root
 	isLeft bool
@@ -37,32 +39,81 @@ type leaf struct {
 
 // grower grows one tree at a time over binned data.
 type grower struct {
-	cfg     Config
-	feats   []Feature
-	mono    []int8
-	bn      *binning
-	bins    []uint8 // column-major: feature f's bins are bins[f*n:(f+1)*n]
-	n       int
-	gh      []hbin  // gradient and hessian per row
-	tmp     []int32 // partition scratch, n
-	og      []hbin  // ordered gradients scratch, n
-	free    []histogram
-	used    []int // features used by the current tree, ascending
+	cfg   Config
+	feats []Feature
+	mono  []int8
+	bn    *binning
+	cols  []uint8     // column-major bins: feature f's are cols[f*n:(f+1)*n]
+	hb    histBuilder // row-major grouped bins; see binMatrices
+	n     int
+	gh    []hbin  // gradient and hessian per row
+	quant bool    // histograms from quantized gradients
+	qh    []int64 // quantized, packed gradient and hessian per row
+	qz    quantizer
+	// Scratch indexed like the tree's rows, so that nodes (disjoint
+	// windows) can be processed concurrently.
+	tmp  []int32  // partition scratch, n
+	og   []hbin   // ordered gradients scratch, n (exact mode)
+	oq   []int64  // ordered quantized gradients scratch, n
+	ow   []uint64 // ordered bin words scratch, n×hb.ng
+	used []int    // features used by the current tree, ascending
+	ugrp []int    // groups holding the used features, ascending
+	// workers is the number of goroutines.
 	workers int
+
+	mu    sync.Mutex // guards free and views
+	free  []histogram
+	views [][]hbin // dequantized histogram scratch for findBest
 }
 
 func (g *grower) getHist() histogram {
+	g.mu.Lock()
+	defer g.mu.Unlock()
 	if k := len(g.free); k > 0 {
 		h := g.free[k-1]
 		g.free = g.free[:k-1]
 		return h
 	}
-	return make(histogram, 256*len(g.feats))
+	size := groupBins * g.hb.ng
+	if g.quant {
+		return histogram{q: make([]int64, size)}
+	}
+	return histogram{f: make([]hbin, size)}
 }
 
 func (g *grower) putHist(h histogram) {
-	if h != nil {
+	if !h.isNil() {
+		g.mu.Lock()
 		g.free = append(g.free, h)
+		g.mu.Unlock()
+	}
+}
+
+func (g *grower) getView() []hbin {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if k := len(g.views); k > 0 {
+		v := g.views[k-1]
+		g.views = g.views[:k-1]
+		return v
+	}
+	return make([]hbin, groupBins*g.hb.ng)
+}
+
+func (g *grower) putView(v []hbin) {
+	g.mu.Lock()
+	g.views = append(g.views, v)
+	g.mu.Unlock()
+}
+
+// setUsed sets the features used by the next tree.
+func (g *grower) setUsed(feats []int) {
+	g.used = feats
+	g.ugrp = g.ugrp[:0]
+	for _, f := range feats {
+		if k := f / groupSize; len(g.ugrp) == 0 || g.ugrp[len(g.ugrp)-1] != k {
+			g.ugrp = append(g.ugrp, k)
+		}
 	}
 }
 
@@ -71,78 +122,140 @@ func (g *grower) canSplit(l *leaf) bool {
 		l.n >= 2*int64(g.cfg.MinRowsPerLeaf) && l.h >= 2*g.cfg.MinChildWeight
 }
 
-// fillHist builds l.hist from l's rows. all means l holds every row.
-func (g *grower) fillHist(l *leaf, all bool) {
+// fillHist builds l.hist from l's rows on up to workers goroutines. all
+// means l holds every row.
+func (g *grower) fillHist(l *leaf, all bool, workers int) {
 	l.hist = g.getHist()
 	if all {
-		buildHist(l.hist, g.used, g.bins, g.n, nil, g.gh, g.workers)
+		g.hb.build(l.hist, g.ugrp, g.hb.words, g.hb.stride, g.n, g.qh, g.gh, workers)
 		return
 	}
-	og := g.og[:len(l.rows)]
-	parallel(g.workersFor(len(l.rows)), chunks(len(l.rows)), func(c int) {
-		lo, hi := chunkRange(c, len(l.rows))
-		dst := og[lo:hi]
+	m, ng := len(l.rows), g.hb.ng
+	ows := g.ow[l.off*ng : (l.off+m)*ng]
+	var oqs []int64
+	var ogs []hbin
+	if g.quant {
+		oqs = g.oq[l.off:][:m]
+	} else {
+		ogs = g.og[l.off:][:m]
+	}
+	parallel(workersFor(m, workers), chunks(m), func(c int) {
+		lo, hi := chunkRange(c, m)
+		ow := ows[lo*ng : hi*ng]
+		for i, r := range l.rows[lo:hi] {
+			src, dst := g.hb.words[int(r)*g.hb.stride:][:ng], ow[i*ng:i*ng+ng]
+			for j := range dst {
+				dst[j] = src[j]
+			}
+		}
+		if g.quant {
+			dst := oqs[lo:hi]
+			for i, r := range l.rows[lo:hi] {
+				dst[i] = g.qh[r]
+			}
+			return
+		}
+		dst := ogs[lo:hi]
 		for i, r := range l.rows[lo:hi] {
 			dst[i] = g.gh[r]
 		}
 	})
-	buildHist(l.hist, g.used, g.bins, g.n, l.rows, og, g.workers)
+	if g.quant {
+		g.hb.build(l.hist, g.ugrp, ows, ng, m, oqs, nil, workers)
+	} else {
+		g.hb.build(l.hist, g.ugrp, ows, ng, m, nil, ogs, workers)
+	}
 }
 
 // grownTree is a trained tree plus what training needs to update margins.
 type grownTree struct {
-	t      tree.Tree
-	leaves []*leaf     // final leaves; leaves[j] has value t.Leaves[j]
-	masks  [][4]uint64 // per node: bins that go left
+	t       tree.Tree
+	leaves  []*leaf     // final leaves; leaves[j] has value t.Leaves[j]
+	masks   [][4]uint64 // per node: bins that go left
+	parents []int       // per node: its parent node, -1 for the root
 }
 
 // grow grows one tree on rows (ascending; all says rows are 0..n-1).
 func (g *grower) grow(rows []int32, all bool) *grownTree {
 	root := &leaf{rows: rows, lo: math.Inf(-1), hi: math.Inf(1), parent: -1}
-	for _, r := range rows {
-		root.g += g.gh[r].g
-		root.h += g.gh[r].h
+	if g.quant {
+		s := g.qz.total
+		if !all {
+			s = 0
+			for _, r := range rows {
+				s += g.qh[r]
+			}
+		}
+		p := g.qz.bin(s)
+		root.g, root.h = p.g, p.h
+	} else {
+		for _, r := range rows {
+			root.g += g.gh[r].g
+			root.h += g.gh[r].h
+		}
 	}
 	root.n = int64(len(rows))
 	gt := &grownTree{}
 	var queue, finals []*leaf
 	if g.canSplit(root) {
-		g.fillHist(root, all)
-		if g.findBest(root) {
+		g.fillHist(root, all, g.workers)
+		if g.findBest(root, g.workers) {
 			queue = append(queue, root)
 		} else {
 			g.putHist(root.hist)
-			root.hist = nil
+			root.hist = histogram{}
 		}
 	}
 	if len(queue) == 0 {
 		finals = append(finals, root)
 	}
-	nLeaves := 1
-	for len(queue) > 0 && (g.cfg.MaxLeaves == 0 || nLeaves < g.cfg.MaxLeaves) {
-		k := 0
-		if g.cfg.MaxLeaves > 0 { // best first
-			for i, l := range queue {
-				if l.best.gain > queue[k].best.gain {
-					k = i
-				}
-			}
-		}
-		l := queue[k]
-		queue = slices.Delete(queue, k, k+1)
-		kids := g.split(gt, l)
-		nLeaves++
+	enqueue := func(kids [2]*leaf) {
 		for _, c := range kids {
-			if c.hist != nil {
+			if !c.hist.isNil() {
 				queue = append(queue, c)
 			} else {
 				finals = append(finals, c)
 			}
 		}
 	}
+	if g.cfg.MaxLeaves == 0 {
+		// Depth-wise: a level's nodes are numbered in queue order, then
+		// split together. Levels with many nodes split one node per
+		// goroutine, which keeps every worker busy on the small nodes
+		// deep in a tree with few synchronisations; the tree is the
+		// same as when splitting the nodes one by one.
+		for len(queue) > 0 {
+			level := queue
+			queue = nil
+			nis := make([]int, len(level))
+			for i, l := range level {
+				nis[i] = g.addNode(gt, l)
+			}
+			kids := make([][2]*leaf, len(level))
+			outer, inner := 1, g.workers
+			if len(level) >= nodesPerWorker*g.workers {
+				outer, inner = g.workers, 1
+			}
+			parallel(outer, len(level), func(i int) { kids[i] = g.splitRows(level[i], nis[i], inner) })
+			for _, k := range kids {
+				enqueue(k)
+			}
+		}
+	}
+	for nLeaves := 1; len(queue) > 0 && nLeaves < g.cfg.MaxLeaves; nLeaves++ {
+		k := 0 // best first
+		for i, l := range queue {
+			if l.best.gain > queue[k].best.gain {
+				k = i
+			}
+		}
+		l := queue[k]
+		queue = slices.Delete(queue, k, k+1)
+		enqueue(g.splitRows(l, g.addNode(gt, l), g.workers))
+	}
 	for _, l := range queue {
 		g.putHist(l.hist)
-		l.hist = nil
+		l.hist = histogram{}
 		finals = append(finals, l)
 	}
 	// Leaf values, in a fixed order: finals sorted by parent node, left first.
@@ -158,8 +271,14 @@ func (g *grower) grow(rows []int32, all bool) *grownTree {
 		}
 		return 1
 	})
+	if g.quant {
+		g.renew(gt, finals)
+	}
 	for j, l := range finals {
-		v := g.cfg.LearningRate * clamp(-l.g/(l.h+g.cfg.L2), l.lo, l.hi)
+		v := 0.0
+		if d := l.h + g.cfg.L2; d > 0 {
+			v = g.cfg.LearningRate * clamp(-l.g/d, l.lo, l.hi)
+		}
 		gt.t.Leaves = append(gt.t.Leaves, v)
 		gt.t.LeafCover = append(gt.t.LeafCover, l.h)
 		if l.parent >= 0 {
@@ -174,9 +293,42 @@ func (g *grower) grow(rows []int32, all bool) *grownTree {
 	return gt
 }
 
-// split turns leaf l into a node and returns its two children, each with
-// a histogram and best split if it can be split further.
-func (g *grower) split(gt *grownTree, l *leaf) [2]*leaf {
+// renew replaces the quantized gradient sums of the final leaves (and
+// the node covers) by exact sums over each leaf's rows, as LightGBM's
+// quant_train_renew_leaf: the tree's structure comes from quantized
+// histograms, its leaf values from the exact Newton step.
+func (g *grower) renew(gt *grownTree, finals []*leaf) {
+	workers := g.workers
+	if g.n < 2*rowChunk {
+		workers = 1
+	}
+	parallel(workers, len(finals), func(j int) {
+		l := finals[j]
+		var sg, sh float64
+		for _, r := range l.rows {
+			sg += g.gh[r].g
+			sh += g.gh[r].h
+		}
+		l.g, l.h = sg, sh
+	})
+	// Node covers bottom-up: children are appended after their parent.
+	cover := make([]float64, len(gt.t.Nodes))
+	for _, l := range finals {
+		if l.parent >= 0 {
+			cover[l.parent] += l.h
+		}
+	}
+	for i := len(gt.t.Nodes) - 1; i >= 0; i-- {
+		gt.t.Nodes[i].Cover = cover[i]
+		if p := gt.parents[i]; p >= 0 {
+			cover[p] += cover[i]
+		}
+	}
+}
+
+// addNode turns leaf l into node number len(gt.t.Nodes) by its best
+// split and returns that number.
+func (g *grower) addNode(gt *grownTree, l *leaf) int {
 	s := &l.best
 	ni := len(gt.t.Nodes)
 	nd := tree.Node{Feature: s.feature, Gain: s.gain, Cover: l.h, MissingLeft: s.goesLeft(uint8(g.bn.nb[s.feature]))}
@@ -194,6 +346,7 @@ func (g *grower) split(gt *grownTree, l *leaf) [2]*leaf {
 	}
 	gt.t.Nodes = append(gt.t.Nodes, nd)
 	gt.masks = append(gt.masks, s.left)
+	gt.parents = append(gt.parents, l.parent)
 	if l.parent >= 0 {
 		if l.isLeft {
 			gt.t.Nodes[l.parent].Left = ni
@@ -201,10 +354,18 @@ func (g *grower) split(gt *grownTree, l *leaf) [2]*leaf {
 			gt.t.Nodes[l.parent].Right = ni
 		}
 	}
+	return ni
+}
 
-	nl := g.partition(l.rows, g.bins[s.feature*g.n:(s.feature+1)*g.n], &s.left)
-	L := &leaf{rows: l.rows[:nl], g: s.lg, h: s.lh, n: int64(nl), depth: l.depth + 1, lo: l.lo, hi: l.hi, parent: ni, isLeft: true}
-	R := &leaf{rows: l.rows[nl:], g: l.g - s.lg, h: l.h - s.lh, n: int64(len(l.rows) - nl), depth: l.depth + 1, lo: l.lo, hi: l.hi, parent: ni}
+// splitRows splits the rows of l, made node ni by addNode, on up to
+// workers goroutines, and returns its two children, each with a
+// histogram and best split if it can be split further. Calls for
+// different leaves may run concurrently.
+func (g *grower) splitRows(l *leaf, ni, workers int) [2]*leaf {
+	s := &l.best
+	nl := g.partition(l.rows, g.tmp[l.off:][:len(l.rows)], s.feature, &s.left, workers)
+	L := &leaf{rows: l.rows[:nl], off: l.off, g: s.lg, h: s.lh, n: int64(nl), depth: l.depth + 1, lo: l.lo, hi: l.hi, parent: ni, isLeft: true}
+	R := &leaf{rows: l.rows[nl:], off: l.off + nl, g: l.g - s.lg, h: l.h - s.lh, n: int64(len(l.rows) - nl), depth: l.depth + 1, lo: l.lo, hi: l.hi, parent: ni}
 	if m := g.mono[s.feature]; m != 0 {
 		mid := (s.lOut + s.rOut) / 2
 		if m > 0 {
@@ -219,77 +380,88 @@ func (g *grower) split(gt *grownTree, l *leaf) [2]*leaf {
 	}
 	needSmall, needLarge := g.canSplit(small), g.canSplit(large)
 	if needSmall || needLarge {
-		g.fillHist(small, false)
+		g.fillHist(small, false, workers)
 		if needLarge {
-			subtractHist(l.hist, small.hist, g.used, g.bn.nb)
-			large.hist, l.hist = l.hist, nil
+			subtractHist(l.hist, small.hist, g.ugrp)
+			large.hist, l.hist = l.hist, histogram{}
 		}
 		if !needSmall {
 			g.putHist(small.hist)
-			small.hist = nil
+			small.hist = histogram{}
 		}
 	}
 	g.putHist(l.hist)
-	l.hist = nil
+	l.hist = histogram{}
+	var withHist []*leaf
 	for _, c := range [2]*leaf{L, R} {
-		if c.hist != nil && !g.findBest(c) {
+		if !c.hist.isNil() {
+			withHist = append(withHist, c)
+		}
+	}
+	for i, ok := range g.findBests(withHist, workers) {
+		if c := withHist[i]; !ok {
 			g.putHist(c.hist)
-			c.hist = nil
+			c.hist = histogram{}
 		}
 	}
 	return [2]*leaf{L, R}
 }
 
-// rowChunk is the number of rows per task in row-parallel loops.
-const rowChunk = 1 << 15
+// rowChunk is the number of rows per task in row-parallel loops. Small
+// enough that nodes deep in a tree still use every worker.
+const rowChunk = 1 << 12
 
 func chunks(n int) int { return (n + rowChunk - 1) / rowChunk }
 
 func chunkRange(c, n int) (lo, hi int) { return c * rowChunk, min(n, (c+1)*rowChunk) }
 
-// workersFor returns the goroutines worth using for a loop over n rows.
-func (g *grower) workersFor(n int) int {
+// nodesPerWorker: a depth-wise level with at least this many nodes per
+// worker splits its nodes concurrently, one goroutine each.
+const nodesPerWorker = 4
+
+// workersFor returns the goroutines (at most workers) worth using for a
+// loop over n rows.
+func workersFor(n, workers int) int {
 	if n < 2*rowChunk {
 		return 1
 	}
-	return g.workers
+	return workers
 }
 
-// partition moves the rows whose bin goes left to the front, keeping
-// both sides in ascending order, and returns the number of left rows.
-// Chunks of rows are partitioned in parallel into scratch, then copied
-// to their final places.
-func (g *grower) partition(rows []int32, col []uint8, left *[4]uint64) int {
-	goesLeft := func(r int32) bool { b := col[r]; return left[b>>6]>>(b&63)&1 != 0 }
-	if g.workersFor(len(rows)) == 1 { // one pass
+// partition moves the rows whose bin of feature f goes left to the
+// front, keeping both sides in ascending order, and returns the number
+// of left rows. Chunks of rows are partitioned in parallel into
+// scratch, then copied to their final places. The loops are branch-free:
+// each row is written to both candidate slots and only one cursor moves.
+func (g *grower) partition(rows, tmp []int32, f int, left *[4]uint64, workers int) int {
+	col := g.cols[f*g.n : (f+1)*g.n]
+	lut := leftTable(left)
+	goesLeft := func(r int32) int { return int(lut[col[r]]) }
+	workers = workersFor(len(rows), workers)
+	if workers == 1 { // one pass
 		nl, nr := 0, 0
 		for _, r := range rows {
-			if goesLeft(r) {
-				rows[nl] = r
-				nl++
-			} else {
-				g.tmp[nr] = r
-				nr++
-			}
+			k := goesLeft(r)
+			rows[nl] = r // nl <= the current index: already read
+			tmp[nr] = r
+			nl += k
+			nr += 1 - k
 		}
-		copy(rows[nl:], g.tmp[:nr])
+		copy(rows[nl:], tmp[:nr])
 		return nl
 	}
 	nc := chunks(len(rows))
 	nLeft := make([]int, nc)
-	tmp := g.tmp[:len(rows)]
-	parallel(g.workersFor(len(rows)), nc, func(c int) {
+	parallel(workers, nc, func(c int) {
 		lo, hi := chunkRange(c, len(rows))
 		src, dst := rows[lo:hi], tmp[lo:hi]
 		nl, nr := 0, len(dst)
 		for _, r := range src { // left rows to the front, right rows reversed at the back
-			if goesLeft(r) {
-				dst[nl] = r
-				nl++
-			} else {
-				nr--
-				dst[nr] = r
-			}
+			k := goesLeft(r)
+			dst[nl] = r
+			dst[nr-1] = r
+			nl += k
+			nr -= 1 - k
 		}
 		slices.Reverse(dst[nl:])
 		nLeft[c] = nl
@@ -298,7 +470,7 @@ func (g *grower) partition(rows []int32, col []uint8, left *[4]uint64) int {
 	for _, k := range nLeft {
 		total += k
 	}
-	parallel(g.workersFor(len(rows)), nc, func(c int) {
+	parallel(workers, nc, func(c int) {
 		lo, hi := chunkRange(c, len(rows))
 		li := 0
 		for _, k := range nLeft[:c] {
@@ -311,6 +483,15 @@ func (g *grower) partition(rows []int32, col []uint8, left *[4]uint64) int {
 	return total
 }
 
+// leftTable expands a bin set to one byte per bin: 1 if it goes left.
+func leftTable(left *[4]uint64) *[256]uint8 {
+	var t [256]uint8
+	for b := range t {
+		t[b] = uint8(left[b>>6] >> (b & 63) & 1)
+	}
+	return &t
+}
+
 func clamp(v, lo, hi float64) float64 { return min(max(v, lo), hi) }
 
 // leafGain is the loss reduction of a leaf with sums g, h and output w,
@@ -320,29 +501,60 @@ func leafGain(g, h, w, l2 float64) float64 { return -(2*g*w + (h+l2)*w*w) }
 
 // findBest sets l.best from l.hist and reports whether a split beats
 // MinSplitGain.
-func (g *grower) findBest(l *leaf) bool {
-	res := make([]splitInfo, len(g.used))
-	workers := g.workers
-	if len(g.used) < 8 || l.n < 4096 {
+func (g *grower) findBest(l *leaf, workers int) bool {
+	return g.findBests([]*leaf{l}, workers)[0]
+}
+
+// findBests runs findBest for several leaves in one parallel loop (one
+// task per leaf and feature) and reports, per leaf, whether a split
+// beats MinSplitGain.
+func (g *grower) findBests(ls []*leaf, workers int) []bool {
+	nf := len(g.used)
+	res := make([]splitInfo, len(ls)*nf)
+	rows := int64(0)
+	for _, l := range ls {
+		rows += l.n
+	}
+	if nf < 8 || rows < 4096 {
 		workers = 1
 	}
-	parallel(workers, len(g.used), func(i int) {
-		f := g.used[i]
-		res[i] = splitInfo{feature: -1}
-		hf := l.hist[f*256 : f*256+256]
-		if g.feats[f].Categorical {
-			g.bestCategorical(f, hf, l, &res[i])
-		} else {
-			g.bestNumeric(f, hf, l, &res[i])
-		}
-	})
-	l.best = splitInfo{feature: -1}
-	for i := range res {
-		if res[i].feature >= 0 && res[i].gain > l.best.gain {
-			l.best = res[i]
+	views := make([][]hbin, len(ls))
+	if g.quant {
+		for i := range views {
+			views[i] = g.getView()
+			defer g.putView(views[i])
 		}
 	}
-	return l.best.feature >= 0 && l.best.gain > g.cfg.MinSplitGain
+	parallel(workers, len(res), func(t int) {
+		li, i := t/nf, t%nf
+		l, f := ls[li], g.used[i]
+		res[t] = splitInfo{feature: -1}
+		var hf []hbin
+		if g.quant {
+			hf = views[li][f*256 : f*256+g.bn.nb[f]+1]
+			for b, s := range l.hist.q[f*256 : f*256+len(hf)] {
+				hf[b] = g.qz.bin(s)
+			}
+		} else {
+			hf = l.hist.f[f*256 : f*256+256]
+		}
+		if g.feats[f].Categorical {
+			g.bestCategorical(f, hf, l, &res[t])
+		} else {
+			g.bestNumeric(f, hf, l, &res[t])
+		}
+	})
+	ok := make([]bool, len(ls))
+	for li, l := range ls {
+		l.best = splitInfo{feature: -1}
+		for _, r := range res[li*nf : (li+1)*nf] {
+			if r.feature >= 0 && r.gain > l.best.gain {
+				l.best = r
+			}
+		}
+		ok[li] = l.best.feature >= 0 && l.best.gain > g.cfg.MinSplitGain
+	}
+	return ok
 }
 
 // rowsOf estimates the rows behind hessian sum h in leaf l, as LightGBM
@@ -365,14 +577,22 @@ func (g *grower) tryChild(l *leaf, lg, lh, l2, parentGain float64, mono int8) (g
 	return leafGain(lg, lh, lOut, l2) + leafGain(rg, rh, rOut, l2) - parentGain, lOut, rOut, true
 }
 
-// nonEmpty reports whether a bin with hessian sum h holds rows of l
-// (histogram subtraction leaves rounding residue in empty bins).
-func nonEmpty(l *leaf, h float64) bool { return rowsOf(l, h) >= 0.5 }
+// nonEmpty reports whether bin p holds rows of l. Float histogram
+// subtraction leaves rounding residue in empty bins, so a bin counts
+// when its hessian stands for at least half a row; quantized sums are
+// exact, and a bin whose rows' hessians all rounded to 0 may still hold
+// gradient.
+func (g *grower) nonEmpty(l *leaf, p hbin) bool {
+	if g.quant {
+		return p.g != 0 || p.h != 0
+	}
+	return rowsOf(l, p.h) >= 0.5
+}
 
 func (g *grower) bestNumeric(f int, hf []hbin, l *leaf, out *splitInfo) {
 	nb := g.bn.nb[f]
 	miss := hf[nb]
-	hasMiss := nonEmpty(l, miss.h)
+	hasMiss := g.nonEmpty(l, miss)
 	l2 := g.cfg.L2
 	mono := g.mono[f]
 	parentGain := leafGain(l.g, l.h, clamp(-l.g/(l.h+l2), l.lo, l.hi), l2)
@@ -387,7 +607,7 @@ func (g *grower) bestNumeric(f int, hf []hbin, l *leaf, out *splitInfo) {
 		}
 		for b := range nb {
 			hb := &hf[b]
-			if !nonEmpty(l, hb.h) {
+			if !g.nonEmpty(l, *hb) {
 				continue
 			}
 			lg += hb.g
@@ -418,7 +638,7 @@ func (g *grower) bestCategorical(f int, hf []hbin, l *leaf, out *splitInfo) {
 	nb := g.bn.nb[f]
 	var used []int
 	for b := 0; b <= nb; b++ {
-		if nonEmpty(l, hf[b].h) {
+		if g.nonEmpty(l, hf[b]) {
 			used = append(used, b)
 		}
 	}
@@ -481,14 +701,14 @@ func (g *grower) bestCategorical(f int, hf []hbin, l *leaf, out *splitInfo) {
 }
 
 // predictBinned returns the leaf index of binned row r in gt.
-func (gt *grownTree) predictBinned(bins []uint8, n int, r int) int {
+func (gt *grownTree) predictBinned(cols []uint8, n int, r int) int {
 	if len(gt.t.Nodes) == 0 {
 		return 0
 	}
 	i := 0
 	for {
 		nd := &gt.t.Nodes[i]
-		b := bins[nd.Feature*n+r]
+		b := cols[nd.Feature*n+r]
 		c := nd.Right
 		if gt.masks[i][b>>6]>>(b&63)&1 != 0 {
 			c = nd.Left

@@ -1,6 +1,7 @@
 package gbdt
 
 import (
+	"math"
 	"sync"
 	"sync/atomic"
 )
@@ -12,9 +13,110 @@ type hbin struct {
 	g, h float64
 }
 
+// Quantized gradients (LightGBM's use_quantized_grad; Shi et al. 2022,
+// "Quantized Training of Gradient Boosting Decision Trees"): each round a
+// row's gradient and hessian are scaled to small integers with
+// stochastic rounding and packed into one int64, g·2³² + h with h >= 0,
+// so a histogram bin update is a single integer add. Sums of packed
+// values stay exact (as long as |Σg| < 2³¹ and Σh < 2³²), so they unpack
+// to the integer sums and do not depend on the order of addition.
+
+// pack packs quantized gradient gq and hessian hq (hq >= 0).
+func pack(gq, hq int64) int64 { return gq<<32 + hq }
+
+// unpack returns the gradient and hessian sums of a sum of packed values.
+func unpack(s int64) (gq, hq int64) {
+	hq = int64(uint32(s))
+	return (s - hq) >> 32, hq
+}
+
+// quantLevels returns the largest quantized gradient magnitude and
+// hessian for n rows, so that sums over all rows fit their 32 bits.
+func quantLevels(n int) (gMax, hMax int64) {
+	n = max(n, 1)
+	return min(127, (1<<31-1)/int64(n)), min(255, (1<<32-1)/int64(n))
+}
+
+// quantizer holds one round's quantization scales: a quantized value q
+// stands for q·scale.
+type quantizer struct {
+	gScale, hScale float64
+	total          int64 // packed sum over all rows
+}
+
+func (q quantizer) bin(s int64) hbin {
+	gq, hq := unpack(s)
+	return hbin{float64(gq) * q.gScale, float64(hq) * q.hScale}
+}
+
+// splitmix64 is a fast, well-mixed hash: the stochastic rounding noise
+// for row r in round t is splitmix64(key(seed, t) + r), so it depends on
+// the seed only, not on scheduling.
+func splitmix64(x uint64) uint64 {
+	x += 0x9e3779b97f4a7c15
+	x = (x ^ x>>30) * 0xbf58476d1ce4e5b9
+	x = (x ^ x>>27) * 0x94d049bb133111eb
+	return x ^ x>>31
+}
+
+// quantize sets q[r] to the packed stochastic rounding of gh[r] for this
+// round and returns the scales. key seeds the noise.
+func quantize(gh []hbin, q []int64, key uint64, workers int) quantizer {
+	n := len(gh)
+	nc := (n + gradChunk - 1) / gradChunk
+	gm, hm := make([]float64, nc), make([]float64, nc)
+	parallel(workers, nc, func(c int) {
+		var a, b float64
+		for _, p := range gh[c*gradChunk : min(n, (c+1)*gradChunk)] {
+			a = max(a, math.Abs(p.g))
+			b = max(b, p.h)
+		}
+		gm[c], hm[c] = a, b
+	})
+	var maxG, maxH float64
+	for c := range nc {
+		maxG, maxH = max(maxG, gm[c]), max(maxH, hm[c])
+	}
+	gLev, hLev := quantLevels(n)
+	qz := quantizer{gScale: maxG / float64(gLev), hScale: maxH / float64(hLev)}
+	if qz.gScale == 0 {
+		qz.gScale = 1
+	}
+	if qz.hScale == 0 {
+		qz.hScale = 1
+	}
+	gInv, hInv := 1/qz.gScale, 1/qz.hScale
+	const unit = 1.0 / (1 << 32)
+	sums := make([]int64, nc)
+	parallel(workers, nc, func(c int) {
+		lo, hi := c*gradChunk, min(n, (c+1)*gradChunk)
+		var s int64
+		for r := lo; r < hi; r++ {
+			p := gh[r]
+			u := splitmix64(key + uint64(r))
+			gq := int64(math.Floor(p.g*gInv + float64(u>>32)*unit))
+			hq := int64(math.Floor(p.h*hInv + float64(uint32(u))*unit))
+			v := pack(min(max(gq, -gLev), gLev), min(max(hq, 0), hLev))
+			q[r] = v
+			s += v
+		}
+		sums[c] = s
+	})
+	for _, s := range sums {
+		qz.total += s // integer sums: exact in any order
+	}
+	return qz
+}
+
 // histogram is one node's histograms, feature f at [f*256, f*256+256).
-// Only the features used by the current tree are filled.
-type histogram []hbin
+// Exactly one of q (quantized, packed sums) and f (float sums) is set.
+// Only the feature groups used by the current tree are filled.
+type histogram struct {
+	q []int64
+	f []hbin
+}
+
+func (h histogram) isNil() bool { return h.q == nil && h.f == nil }
 
 // parallel runs fn(0..n-1) on up to workers goroutines. Tasks are
 // claimed in order from a shared counter; callers make each task write
@@ -42,121 +144,217 @@ func parallel(workers, n int, fn func(i int)) {
 	wg.Wait()
 }
 
-// minParallelWork is the rows×features below which a histogram is built
-// on one goroutine.
-const minParallelWork = 1 << 15
+// For histograms, bins are stored row-major in words of groupSize
+// features (see binMatrices): a histogram task reads one word per row
+// for eight features, and a node's sparse rows touch about one cache
+// line per row instead of one per feature.
+const groupSize = 8
 
-// featuresPerTask is how many features one histogram task scans in a
-// single pass over the node's rows.
-const featuresPerTask = 4
+// groupBins is the size of one group's histograms.
+const groupBins = groupSize * 256
 
-// buildHist fills h for the features feats from the node's rows. bins is
-// column-major (feature f's bins are bins[f*n:(f+1)*n]): a node's rows
-// are ascending, so each column is read front to back, which the
-// hardware prefetcher streams. rows nil means every row 0..n-1 with
-// gradient/hessian pairs og; otherwise og holds the pairs in the order
-// of rows ("ordered gradients"). Tasks are groups of features, and each
-// feature's bins are summed in row order, so the result does not depend
-// on workers.
-func buildHist(h histogram, feats []int, bins []uint8, n int, rows []int32, og []hbin, workers int) {
-	nr := len(og)
-	if nr*len(feats) < minParallelWork {
+// histChunkRows is the rows per histogram task; a node's rows are cut
+// into at most maxHistChunks chunks whose partial histograms are summed
+// in chunk order. The cut depends only on the row count, so float sums
+// do not depend on workers.
+const (
+	histChunkRows = 1 << 12
+	maxHistChunks = 16
+)
+
+// minParallelWork is the rows×groups below which a histogram is built on
+// one goroutine.
+const minParallelWork = 1 << 13
+
+// histBuilder builds histograms over grouped bins. Its methods may run
+// concurrently for different nodes.
+type histBuilder struct {
+	words  []uint64 // row-major: row r's group k is words[r*stride+k]
+	ng     int      // groups
+	stride int      // words per row in words, >= ng
+
+	mu     sync.Mutex
+	partsQ [][]int64 // free partial histograms: maxHistChunks per group
+	partsF [][]hbin
+}
+
+func (b *histBuilder) getPartQ() []int64 {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if k := len(b.partsQ); k > 0 {
+		p := b.partsQ[k-1]
+		b.partsQ = b.partsQ[:k-1]
+		return p
+	}
+	return make([]int64, b.ng*maxHistChunks*groupBins)
+}
+
+func (b *histBuilder) getPartF() []hbin {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if k := len(b.partsF); k > 0 {
+		p := b.partsF[k-1]
+		b.partsF = b.partsF[:k-1]
+		return p
+	}
+	return make([]hbin, b.ng*maxHistChunks*groupBins)
+}
+
+func (b *histBuilder) putPartQ(p []int64) {
+	b.mu.Lock()
+	b.partsQ = append(b.partsQ, p)
+	b.mu.Unlock()
+}
+
+func (b *histBuilder) putPartF(p []hbin) {
+	b.mu.Lock()
+	b.partsF = append(b.partsF, p)
+	b.mu.Unlock()
+}
+
+// build fills h for the groups gs from a node's nRows rows: words holds
+// their bin words (row-major, stride per row) and oq (quantized) or of
+// (float) their gradient pairs, both in the same row order. For a child
+// node they are gathered from the full arrays first ("ordered
+// gradients" and ordered bins), so that the gather's independent loads
+// overlap their cache misses and each row's line is fetched once.
+//
+// Float sums are taken per chunk of rows and the chunks summed in
+// order, with chunks that depend only on nRows, so the result does not
+// depend on workers; quantized sums are exact in any order, so one
+// goroutine adds every row directly.
+func (b *histBuilder) build(h histogram, gs []int, words []uint64, stride, nRows int, oq []int64, of []hbin, workers int) {
+	if nRows*len(gs) < minParallelWork {
 		workers = 1
 	}
-	tasks := (len(feats) + featuresPerTask - 1) / featuresPerTask
-	parallel(workers, tasks, func(t int) {
-		fs := feats[t*featuresPerTask : min((t+1)*featuresPerTask, len(feats))]
-		for _, f := range fs {
-			clear(h[f*256 : f*256+256])
-		}
-		fh := func(f int) *[256]hbin { return (*[256]hbin)(h[f*256 : f*256+256]) }
-		col := func(f int) []uint8 { return bins[f*n : (f+1)*n] }
-		if len(fs) == featuresPerTask {
-			if rows == nil {
-				hist4All(fh(fs[0]), fh(fs[1]), fh(fs[2]), fh(fs[3]), col(fs[0]), col(fs[1]), col(fs[2]), col(fs[3]), og)
+	quant := h.q != nil
+	k := min(maxHistChunks, (nRows+histChunkRows-1)/histChunkRows)
+	if k < 1 || quant && workers == 1 {
+		k = 1
+	}
+	chunk := (nRows + k - 1) / k
+	if nRows == 0 {
+		for _, grp := range gs {
+			if quant {
+				clear(h.q[grp*groupBins : (grp+1)*groupBins])
 			} else {
-				hist4(fh(fs[0]), fh(fs[1]), fh(fs[2]), fh(fs[3]), col(fs[0]), col(fs[1]), col(fs[2]), col(fs[3]), rows, og)
+				clear(h.f[grp*groupBins : (grp+1)*groupBins])
+			}
+		}
+		return
+	}
+	var partQ []int64
+	var partF []hbin
+	if k > 1 {
+		if quant {
+			partQ = b.getPartQ()
+			defer b.putPartQ(partQ)
+		} else {
+			partF = b.getPartF()
+			defer b.putPartF(partF)
+		}
+	}
+	parallel(workers, len(gs)*k, func(t int) {
+		// Chunk-major order: the groups of one chunk run close together
+		// in time and share the cache lines of its rows.
+		c, gi := t/len(gs), t%len(gs)
+		grp, part := gs[gi], gi*k+c
+		lo, hi := c*chunk, min(nRows, (c+1)*chunk)
+		var hq *[groupBins]int64
+		var hf *[groupBins]hbin
+		switch {
+		case quant && k > 1:
+			hq = (*[groupBins]int64)(partQ[part*groupBins : (part+1)*groupBins])
+		case quant:
+			hq = (*[groupBins]int64)(h.q[grp*groupBins : (grp+1)*groupBins])
+		case k > 1:
+			hf = (*[groupBins]hbin)(partF[part*groupBins : (part+1)*groupBins])
+		default:
+			hf = (*[groupBins]hbin)(h.f[grp*groupBins : (grp+1)*groupBins])
+		}
+		ws := words[lo*stride+grp : (hi-1)*stride+grp+1]
+		if quant {
+			clear(hq[:])
+			histQ(hq, ws, stride, oq[lo:hi])
+		} else {
+			clear(hf[:])
+			histF(hf, ws, stride, of[lo:hi])
+		}
+	})
+	if k == 1 {
+		return
+	}
+	// Sum the partial histograms in chunk order.
+	parallel(workers, len(gs), func(gi int) {
+		grp := gs[gi]
+		if quant {
+			dst := h.q[grp*groupBins : (grp+1)*groupBins]
+			copy(dst, partQ[gi*k*groupBins:])
+			for c := 1; c < k; c++ {
+				src := partQ[(gi*k+c)*groupBins : (gi*k+c+1)*groupBins]
+				for i := range dst {
+					dst[i] += src[i]
+				}
 			}
 			return
 		}
-		for _, f := range fs {
-			if rows == nil {
-				hist1All(fh(f), col(f), og)
-			} else {
-				hist1(fh(f), col(f), rows, og)
+		dst := h.f[grp*groupBins : (grp+1)*groupBins]
+		copy(dst, partF[gi*k*groupBins:])
+		for c := 1; c < k; c++ {
+			src := partF[(gi*k+c)*groupBins : (gi*k+c+1)*groupBins]
+			for i := range dst {
+				dst[i].g += src[i].g
+				dst[i].h += src[i].h
 			}
 		}
 	})
 }
 
-func hist1(h *[256]hbin, col []uint8, rows []int32, og []hbin) {
-	og = og[:len(rows)]
-	for i, r := range rows {
-		p := og[i]
-		b := &h[col[r]]
-		b.g += p.g
-		b.h += p.h
+// histQ adds the packed pairs og of rows whose bin words are ws[0],
+// ws[stride], ...
+func histQ(h *[groupBins]int64, ws []uint64, stride int, og []int64) {
+	for i, p := range og {
+		w := ws[i*stride]
+		h[uint8(w)] += p
+		h[256+int(uint8(w>>8))] += p
+		h[512+int(uint8(w>>16))] += p
+		h[768+int(uint8(w>>24))] += p
+		h[1024+int(uint8(w>>32))] += p
+		h[1280+int(uint8(w>>40))] += p
+		h[1536+int(uint8(w>>48))] += p
+		h[1792+int(uint8(w>>56))] += p
 	}
 }
 
-func hist1All(h *[256]hbin, col []uint8, gh []hbin) {
-	gh = gh[:len(col)]
-	for i, c := range col {
-		p := gh[i]
-		b := &h[c]
-		b.g += p.g
-		b.h += p.h
+// histF adds the float pairs og of rows whose bin words are ws[0],
+// ws[stride], ...
+func histF(h *[groupBins]hbin, ws []uint64, stride int, og []hbin) {
+	for i, p := range og {
+		w := ws[i*stride]
+		for j := range groupSize {
+			b := &h[j*256+int(uint8(w>>(8*j)))]
+			b.g += p.g
+			b.h += p.h
+		}
 	}
 }
 
-func hist4(h0, h1, h2, h3 *[256]hbin, c0, c1, c2, c3 []uint8, rows []int32, og []hbin) {
-	n := len(c0)
-	c1, c2, c3, og = c1[:n], c2[:n], c3[:n], og[:len(rows)] // one bounds check per row
-	for i, r := range rows {
-		g, hh := og[i].g, og[i].h
-		b := &h0[c0[r]]
-		b.g += g
-		b.h += hh
-		b = &h1[c1[r]]
-		b.g += g
-		b.h += hh
-		b = &h2[c2[r]]
-		b.g += g
-		b.h += hh
-		b = &h3[c3[r]]
-		b.g += g
-		b.h += hh
-	}
-}
-
-func hist4All(h0, h1, h2, h3 *[256]hbin, c0, c1, c2, c3 []uint8, gh []hbin) {
-	n := len(c0)
-	c1, c2, c3, gh = c1[:n], c2[:n], c3[:n], gh[:n]
-	for i := range n {
-		g, hh := gh[i].g, gh[i].h
-		b := &h0[c0[i]]
-		b.g += g
-		b.h += hh
-		b = &h1[c1[i]]
-		b.g += g
-		b.h += hh
-		b = &h2[c2[i]]
-		b.g += g
-		b.h += hh
-		b = &h3[c3[i]]
-		b.g += g
-		b.h += hh
-	}
-}
-
-// subtractHist sets parent -= child for the features feats, turning the
+// subtractHist sets parent -= child for the groups gs, turning the
 // parent's histogram into the sibling's.
-func subtractHist(parent, child histogram, feats []int, nb []int) {
-	for _, f := range feats {
-		p, c := parent[f*256:f*256+nb[f]+1], child[f*256:f*256+nb[f]+1]
-		for b := range p {
-			p[b].g -= c[b].g
-			p[b].h -= c[b].h
+func subtractHist(parent, child histogram, gs []int) {
+	for _, grp := range gs {
+		lo, hi := grp*groupBins, (grp+1)*groupBins
+		if parent.q != nil {
+			p, c := parent.q[lo:hi], child.q[lo:hi]
+			for i := range p {
+				p[i] -= c[i]
+			}
+			continue
+		}
+		p, c := parent.f[lo:hi], child.f[lo:hi]
+		for i := range p {
+			p[i].g -= c[i].g
+			p[i].h -= c[i].h
 		}
 	}
 }

@@ -14,6 +14,13 @@
 // would break the direction is rejected and children inherit output
 // bounds, so the whole model is monotone.
 //
+// By default histograms are built from gradients quantized each round to
+// small integers with seeded stochastic rounding, packed so that a bin
+// update is one integer add (LightGBM's use_quantized_grad); split gains
+// are approximate, but every leaf value is renewed from the exact
+// gradients of its rows. Config.ExactGradients builds float64
+// histograms instead.
+//
 // Training is deterministic: the same data, features and Config (Seed
 // included) give a bit-identical forest whatever Workers is.
 package gbdt
@@ -53,7 +60,7 @@ type Dataset struct {
 type RoundInfo struct {
 	Round        int     // 1-based
 	Leaves       int     // leaves of this round's tree
-	TrainLogLoss float64 // weighted mean log loss on the training rows after this round
+	TrainLogLoss float64 // weighted mean log loss on the training rows after this round; NaN unless Config.TrainLoss
 	ValidLogLoss float64 // NaN without validation rows
 	ValidAUC     float64 // NaN without validation rows
 }
@@ -70,7 +77,8 @@ type Result struct {
 	StoppedEarly bool
 	// TrainLogLoss[i] and ValidLogLoss[i] are the losses after round
 	// i+1; ValidAUC[i] is the ROC AUC on the validation rows. The Valid
-	// slices are nil without validation rows.
+	// slices are nil without validation rows, TrainLogLoss is nil unless
+	// Config.TrainLoss.
 	TrainLogLoss, ValidLogLoss, ValidAUC []float64
 	// GainImportance and SplitImportance are, per feature, the total
 	// split gain and the number of splits in the kept trees.
@@ -103,8 +111,16 @@ func Train(ctx context.Context, features []Feature, train Dataset, valid *Datase
 	}
 	g := &grower{
 		cfg: cfg, feats: features, mono: mono, bn: bn, n: n, workers: cfg.Workers,
-		bins: bn.binMatrix(&train, cfg.Workers),
-		gh:   make([]hbin, n), tmp: make([]int32, n), og: make([]hbin, n),
+		gh:    make([]hbin, n),
+		tmp:   make([]int32, n),
+		quant: !cfg.ExactGradients,
+	}
+	g.cols, g.hb.words, g.hb.ng, g.hb.stride = bn.binMatrices(&train, cfg.Workers)
+	g.ow = make([]uint64, n*g.hb.ng)
+	if g.quant {
+		g.qh, g.oq = make([]int64, n), make([]int64, n)
+	} else {
+		g.og = make([]hbin, n)
 	}
 
 	// Initial margin: log-odds of the weighted positive rate.
@@ -131,7 +147,9 @@ func Train(ctx context.Context, features []Feature, train Dataset, valid *Datase
 			Fv[r] = base
 		}
 	}
-	gradients(F, train.Y, train.W, g.gh, sw, cfg.Workers)
+	gradients(F, train.Y, train.W, g.gh, sw, cfg.Workers, false)
+	// quantKey seeds round t's stochastic rounding.
+	quantKey := func(t int) uint64 { return splitmix64(cfg.Seed ^ uint64(t)<<40) }
 
 	idx := make([]int32, n)
 	var trees []tree.Tree
@@ -141,19 +159,27 @@ func Train(ctx context.Context, features []Feature, train Dataset, valid *Datase
 		if err := ctx.Err(); err != nil {
 			return nil, nil, fmt.Errorf("gbdt: training stopped before round %d: %w", round, err)
 		}
-		g.used = chooseFeatures(d, cfg.ColSubsample, rng, g.used[:0])
+		g.setUsed(chooseFeatures(d, cfg.ColSubsample, rng, g.used[:0]))
 		rows, all := chooseRows(n, cfg.RowSubsample, rng, idx)
+		if g.quant {
+			g.qz = quantize(g.gh, g.qh, quantKey(round), cfg.Workers)
+		}
 		gt := g.grow(rows, all)
 		trees = append(trees, gt.t)
 
 		// Update training margins: rows in the sample by their leaf,
-		// the others by walking the binned tree.
-		for j, l := range gt.leaves {
+		// the others by walking the binned tree. Leaves hold disjoint
+		// rows, so they are updated in parallel.
+		leafWorkers := cfg.Workers
+		if len(rows) < 2*rowChunk {
+			leafWorkers = 1
+		}
+		parallel(leafWorkers, len(gt.leaves), func(j int) {
 			v := gt.t.Leaves[j]
-			for _, r := range l.rows {
+			for _, r := range gt.leaves[j].rows {
 				F[r] += v
 			}
-		}
+		})
 		if !all {
 			in := make([]bool, n)
 			for _, r := range rows {
@@ -161,13 +187,16 @@ func Train(ctx context.Context, features []Feature, train Dataset, valid *Datase
 			}
 			for r := range n {
 				if !in[r] {
-					F[r] += gt.t.Leaves[gt.predictBinned(g.bins, n, r)]
+					F[r] += gt.t.Leaves[gt.predictBinned(g.cols, n, r)]
 				}
 			}
 		}
-		info := RoundInfo{Round: round, Leaves: len(gt.t.Leaves), ValidLogLoss: math.NaN(), ValidAUC: math.NaN()}
-		info.TrainLogLoss = gradients(F, train.Y, train.W, g.gh, sw, cfg.Workers)
-		res.TrainLogLoss = append(res.TrainLogLoss, info.TrainLogLoss)
+		info := RoundInfo{Round: round, Leaves: len(gt.t.Leaves), TrainLogLoss: math.NaN(), ValidLogLoss: math.NaN(), ValidAUC: math.NaN()}
+		loss := gradients(F, train.Y, train.W, g.gh, sw, cfg.Workers, cfg.TrainLoss)
+		if cfg.TrainLoss {
+			info.TrainLogLoss = loss
+			res.TrainLogLoss = append(res.TrainLogLoss, loss)
+		}
 
 		if valid != nil {
 			one, err := tree.NewForest(d, 0, []tree.Tree{gt.t})
@@ -323,13 +352,27 @@ func chooseRows(n int, frac float64, rng *rand.Rand, idx []int32) ([]int32, bool
 const gradChunk = 1 << 14
 
 // gradients writes the logistic-loss gradient and hessian of each row at
-// margin F into gh and returns the weighted mean log loss.
+// margin F into gh and, if withLoss, returns the weighted mean log loss
+// (otherwise NaN: the loss costs a logarithm per row).
 //
 // With p = 1/(1+exp(-F)): loss = w·(log(1+exp(F)) - y·F),
 // d loss/dF = w·(p - y), d² loss/dF² = w·p·(1-p).
-func gradients(F, y, w []float64, gh []hbin, sumW float64, workers int) float64 {
+func gradients(F, y, w []float64, gh []hbin, sumW float64, workers int, withLoss bool) float64 {
 	n := len(F)
 	chunks := (n + gradChunk - 1) / gradChunk
+	if !withLoss {
+		parallel(workers, chunks, func(c int) {
+			lo, hi := c*gradChunk, min(n, (c+1)*gradChunk)
+			for r := lo; r < hi; r++ {
+				gr, hr := logisticGrad(F[r], y[r])
+				if w != nil {
+					gr, hr = w[r]*gr, w[r]*hr
+				}
+				gh[r] = hbin{gr, hr}
+			}
+		})
+		return math.NaN()
+	}
 	part := make([]float64, chunks)
 	parallel(workers, chunks, func(c int) {
 		s := 0.0
@@ -363,6 +406,19 @@ func logistic(f, y float64) (g, h, loss float64) {
 	}
 	loss = max(f, 0) + math.Log1p(e) - y*f
 	return p - y, max(p*(1-p), hessFloor), loss
+}
+
+// logisticGrad returns the gradient and hessian of margin f for label
+// y, as logistic does, without the loss.
+func logisticGrad(f, y float64) (g, h float64) {
+	e := math.Exp(-math.Abs(f)) // in (0, 1]
+	var p float64
+	if f >= 0 {
+		p = 1 / (1 + e)
+	} else {
+		p = e / (1 + e)
+	}
+	return p - y, max(p*(1-p), hessFloor)
 }
 
 // logLoss is the weighted mean log loss of margins F.

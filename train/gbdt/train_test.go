@@ -52,7 +52,7 @@ func TestKnownAnswerFirstTree(t *testing.T) {
 	}
 	feats := []gbdt.Feature{{Name: "x0"}, {Name: "x1"}}
 	f, res := mustTrain(t, feats, gbdt.Dataset{X: X, Rows: 8, Cols: 2, Y: y},
-		nil, gbdt.Config{Rounds: 1, MaxDepth: 1, MinRowsPerLeaf: 1, L2: 1, LearningRate: 0.5, Seed: 1})
+		nil, gbdt.Config{Rounds: 1, MaxDepth: 1, MinRowsPerLeaf: 1, L2: 1, LearningRate: 0.5, Seed: 1, ExactGradients: true, TrainLoss: true})
 	const tol = 1e-12
 	if math.Abs(f.Base()-(-0.5108256237659907)) > tol {
 		t.Errorf("base = %v, want log(3/5)", f.Base())
@@ -88,8 +88,9 @@ func TestKnownAnswerFirstTree(t *testing.T) {
 func TestTrainLossMatchesForest(t *testing.T) {
 	feats, ds := gbdttest.SyntheticMatrix(3000, 3)
 	for _, cfg := range []gbdt.Config{
-		{Rounds: 12, Seed: 7},
-		{Rounds: 12, Seed: 7, MaxLeaves: 15, RowSubsample: 0.7, ColSubsample: 0.6, MaxBins: 16},
+		{Rounds: 12, Seed: 7, TrainLoss: true},
+		{Rounds: 12, Seed: 7, TrainLoss: true, ExactGradients: true},
+		{Rounds: 12, Seed: 7, TrainLoss: true, MaxLeaves: 15, RowSubsample: 0.7, ColSubsample: 0.6, MaxBins: 16},
 	} {
 		f, res := mustTrain(t, feats, ds, nil, cfg)
 		m := make([]float64, ds.Rows)
@@ -109,29 +110,41 @@ func TestTrainLossMatchesForest(t *testing.T) {
 	}
 }
 
+// TestDeterminism: the forest is bit-identical whatever Workers is, for
+// both kinds of histogram and both growth orders (depth-wise levels with
+// many nodes split their nodes concurrently), and the seed matters.
 func TestDeterminism(t *testing.T) {
+	// 6000 rows (4800 sampled): the root spans two histogram chunks
+	// (4096 rows each), and the deep levels have many nodes.
 	feats, ds := gbdttest.SyntheticMatrix(6000, 5)
-	base := gbdt.Config{Rounds: 8, Seed: 42, RowSubsample: 0.8, ColSubsample: 0.7, MaxLeaves: 31}
-	var first []byte
-	for i, workers := range []int{1, 2, 3, 1} {
-		cfg := base
-		cfg.Workers = workers
-		f, _ := mustTrain(t, feats, ds, nil, cfg)
-		b, err := json.Marshal(f)
-		if err != nil {
-			t.Fatal(err)
+	for _, exact := range []bool{false, true} {
+		for _, base := range []gbdt.Config{
+			{Rounds: 6, Seed: 42, RowSubsample: 0.8, ColSubsample: 0.7, MaxLeaves: 31},
+			{Rounds: 3, Seed: 42, RowSubsample: 0.8, ColSubsample: 0.7, MaxDepth: 7, MinRowsPerLeaf: 5},
+		} {
+			base.ExactGradients = exact
+			var first []byte
+			for i, workers := range []int{1, 2, 3, 1} {
+				cfg := base
+				cfg.Workers = workers
+				f, _ := mustTrain(t, feats, ds, nil, cfg)
+				b, err := json.Marshal(f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if i == 0 {
+					first = b
+				} else if !bytes.Equal(first, b) {
+					t.Fatalf("%+v: Workers=%d gave a different forest than Workers=1", cfg, workers)
+				}
+			}
+			cfg := base
+			cfg.Seed = 43
+			f, _ := mustTrain(t, feats, ds, nil, cfg)
+			if b, _ := json.Marshal(f); bytes.Equal(first, b) {
+				t.Errorf("%+v: a different seed gave the same subsampled forest", cfg)
+			}
 		}
-		if i == 0 {
-			first = b
-		} else if !bytes.Equal(first, b) {
-			t.Fatalf("Workers=%d gave a different forest than Workers=1", workers)
-		}
-	}
-	cfg := base
-	cfg.Seed = 43
-	f, _ := mustTrain(t, feats, ds, nil, cfg)
-	if b, _ := json.Marshal(f); bytes.Equal(first, b) {
-		t.Error("a different seed gave the same subsampled forest")
 	}
 }
 
@@ -318,5 +331,74 @@ func TestTrainRejectsBadInput(t *testing.T) {
 	mono := []gbdt.Feature{{Name: "a"}, {Name: "c", Categorical: true, Levels: 3, Monotone: 1}}
 	if _, _, err := gbdt.Train(context.Background(), mono, ok, nil, cfg, nil); err == nil {
 		t.Error("Train accepted a monotone categorical feature")
+	}
+}
+
+// TestQuantizedRenewsLeavesExactly trains the data of
+// TestKnownAnswerFirstTree with quantized gradients (the default): the
+// split is the same, and the leaves (renewed from exact gradients) and
+// the root cover equal the hand-worked exact values; only the recorded
+// gain is approximate.
+func TestQuantizedRenewsLeavesExactly(t *testing.T) {
+	x0 := []float64{1, 2, 3, 4, 5, 6, 7, 8}
+	x1 := []float64{2, 1, 2, 1, 2, 1, 2, 1}
+	y := []float64{0, 0, 0, 0, 1, 0, 1, 1}
+	X := make([]float64, 0, 16)
+	for i := range x0 {
+		X = append(X, x0[i], x1[i])
+	}
+	feats := []gbdt.Feature{{Name: "x0"}, {Name: "x1"}}
+	f, _ := mustTrain(t, feats, gbdt.Dataset{X: X, Rows: 8, Cols: 2, Y: y},
+		nil, gbdt.Config{Rounds: 1, MaxDepth: 1, MinRowsPerLeaf: 1, L2: 1, LearningRate: 0.5, Seed: 1})
+	tr := f.Tree(0)
+	if len(tr.Nodes) != 1 || tr.Nodes[0].Feature != 0 || tr.Nodes[0].Threshold != 4.5 {
+		t.Fatalf("tree %+v, want one split x0 <= 4.5", tr)
+	}
+	n := tr.Nodes[0]
+	if math.Abs(n.Gain-2.3225806451612905) > 0.05*2.3225806451612905 {
+		t.Errorf("gain = %v, want about 2.3225806451612905", n.Gain)
+	}
+	want := []float64{-0.3870967741935484, 0.3870967741935484}
+	for j, w := range want {
+		if v := tr.Leaves[-[]int{n.Left, n.Right}[j]-1]; math.Abs(v-w) > 1e-12 {
+			t.Errorf("leaf %d = %v, want the exact %v", j, v, w)
+		}
+	}
+	if math.Abs(n.Cover-1.875) > 1e-12 || math.Abs(tr.LeafCover[0]+tr.LeafCover[1]-1.875) > 1e-12 {
+		t.Errorf("root cover %v, leaf covers %v; want 1.875 in all", n.Cover, tr.LeafCover)
+	}
+}
+
+// TestQuantizedLeafValuesAreExactNewtonSteps: after one quantized round
+// on synthetic data, every leaf's value is -LearningRate·G/(H+L2) with G
+// and H the exact gradient and hessian sums of the training rows the
+// returned forest routes to it (rows are grouped by their margin).
+func TestQuantizedLeafValuesAreExactNewtonSteps(t *testing.T) {
+	feats, ds := gbdttest.SyntheticMatrix(20_000, 4)
+	cfg := gbdt.Config{Rounds: 1, MaxLeaves: 15, Seed: 5}
+	f, _ := mustTrain(t, feats, ds, nil, cfg)
+	m := make([]float64, ds.Rows)
+	f.Margins(m, ds.X, ds.Rows)
+	p := 1 / (1 + math.Exp(-f.Base()))
+	type sums struct{ g, h float64 }
+	byLeaf := map[float64]*sums{}
+	for r, v := range m {
+		s := byLeaf[v]
+		if s == nil {
+			s = &sums{}
+			byLeaf[v] = s
+		}
+		s.g += p - ds.Y[r]
+		s.h += p * (1 - p)
+	}
+	tr := f.Tree(0)
+	if len(byLeaf) != len(tr.Leaves) || len(tr.Leaves) != 15 {
+		t.Fatalf("%d distinct margins, %d leaves; want 15", len(byLeaf), len(tr.Leaves))
+	}
+	for v, s := range byLeaf {
+		want := -0.1 * s.g / (s.h + 1)
+		if got := v - f.Base(); math.Abs(got-want) > 1e-9 {
+			t.Errorf("leaf value %v, exact Newton step of its %v hessian: %v", got, s.h, want)
+		}
 	}
 }
