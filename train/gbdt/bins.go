@@ -219,12 +219,13 @@ func (bn *binning) bin(f int, v float64) uint8 {
 // by partitions and binned prediction) and as row-major words in ng
 // groups of groupSize features (byte j of words[r*stride+k] is the bin
 // of feature groupSize·k+j, 0 for the padding past the last feature;
-// read by histograms; stride == ng: padding rows to a whole cache line
-// measured no faster).
-func (bn *binning) binMatrices(ds *Dataset, workers int) (cols []uint8, words []uint64, ng, stride int) {
+// read by histograms; stride == ng+extra: the extra words of each row
+// are left 0 for the caller; padding rows to a whole cache line measured
+// no faster).
+func (bn *binning) binMatrices(ds *Dataset, extra, workers int) (cols []uint8, words []uint64, ng, stride int) {
 	n, d := ds.Rows, ds.Cols
 	ng = (d + groupSize - 1) / groupSize
-	stride = ng
+	stride = ng + extra
 	cols = make([]uint8, n*d)
 	words = make([]uint64, n*stride)
 	parallel(workers, (n+binChunk-1)/binChunk, func(c int) {

@@ -46,16 +46,14 @@ type grower struct {
 	cols  []uint8     // column-major bins: feature f's are cols[f*n:(f+1)*n]
 	hb    histBuilder // row-major grouped bins; see binMatrices
 	n     int
-	gh    []hbin  // gradient and hessian per row
-	quant bool    // histograms from quantized gradients
-	qh    []int64 // quantized, packed gradient and hessian per row
+	gh    []hbin // gradient and hessian per row
+	quant bool   // histograms from quantized gradients, packed into hb.words (hb.qoff)
 	qz    quantizer
 	// Scratch indexed like the tree's rows, so that nodes (disjoint
 	// windows) can be processed concurrently.
 	tmp  []int32  // partition scratch, n
 	og   []hbin   // ordered gradients scratch, n (exact mode)
-	oq   []int64  // ordered quantized gradients scratch, n
-	ow   []uint64 // ordered bin words scratch, n×hb.ng
+	ow   []uint64 // ordered bin words scratch, n×hb.stride (exact mode)
 	used []int    // features used by the current tree, ascending
 	ugrp []int    // groups holding the used features, ascending
 	// workers is the number of goroutines.
@@ -127,44 +125,39 @@ func (g *grower) canSplit(l *leaf) bool {
 func (g *grower) fillHist(l *leaf, all bool, workers int) {
 	l.hist = g.getHist()
 	if all {
-		g.hb.build(l.hist, g.ugrp, g.hb.words, g.hb.stride, g.n, g.qh, g.gh, workers)
+		var gh []hbin
+		if !g.quant {
+			gh = g.gh
+		}
+		g.hb.build(l.hist, g.ugrp, g.hb.words, g.hb.stride, g.n, nil, gh, workers)
 		return
 	}
-	m, ng := len(l.rows), g.hb.ng
-	ows := g.ow[l.off*ng : (l.off+m)*ng]
-	var oqs []int64
-	var ogs []hbin
 	if g.quant {
-		oqs = g.oq[l.off:][:m]
-	} else {
-		ogs = g.og[l.off:][:m]
+		if len(l.rows) == 0 {
+			clear(l.hist.q)
+			return
+		}
+		g.hb.buildQ(l.hist, g.ugrp, g.hb.words, g.hb.stride, len(l.rows), nil, l.rows, workers)
+		return
 	}
+	// Exact gradients: gather the rows' bin words and gradients, then build.
+	m, st := len(l.rows), g.hb.stride
+	ows, ogs := g.ow[l.off*st:(l.off+m)*st], g.og[l.off:][:m]
 	parallel(workersFor(m, workers), chunks(m), func(c int) {
 		lo, hi := chunkRange(c, m)
-		ow := ows[lo*ng : hi*ng]
+		ow := ows[lo*st : hi*st]
 		for i, r := range l.rows[lo:hi] {
-			src, dst := g.hb.words[int(r)*g.hb.stride:][:ng], ow[i*ng:i*ng+ng]
+			src, dst := g.hb.words[int(r)*st:][:st], ow[i*st:i*st+st]
 			for j := range dst {
 				dst[j] = src[j]
 			}
-		}
-		if g.quant {
-			dst := oqs[lo:hi]
-			for i, r := range l.rows[lo:hi] {
-				dst[i] = g.qh[r]
-			}
-			return
 		}
 		dst := ogs[lo:hi]
 		for i, r := range l.rows[lo:hi] {
 			dst[i] = g.gh[r]
 		}
 	})
-	if g.quant {
-		g.hb.build(l.hist, g.ugrp, ows, ng, m, oqs, nil, workers)
-	} else {
-		g.hb.build(l.hist, g.ugrp, ows, ng, m, nil, ogs, workers)
-	}
+	g.hb.build(l.hist, g.ugrp, ows, st, m, nil, ogs, workers)
 }
 
 // grownTree is a trained tree plus what training needs to update margins.
@@ -183,7 +176,7 @@ func (g *grower) grow(rows []int32, all bool) *grownTree {
 		if !all {
 			s = 0
 			for _, r := range rows {
-				s += g.qh[r]
+				s += int64(g.hb.words[int(r)*g.hb.stride+g.hb.qoff])
 			}
 		}
 		p := g.qz.bin(s)

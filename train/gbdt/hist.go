@@ -59,9 +59,11 @@ func splitmix64(x uint64) uint64 {
 	return x ^ x>>31
 }
 
-// quantize sets q[r] to the packed stochastic rounding of gh[r] for this
-// round and returns the scales. key seeds the noise.
-func quantize(gh []hbin, q []int64, key uint64, workers int) quantizer {
+// quantize sets q[r*stride] to the packed stochastic rounding of gh[r]
+// for this round and returns the scales. key seeds the noise. A stride
+// above 1 writes the packed pairs into the spare word of each row of a
+// histBuilder's row-major words (see histBuilder.qoff).
+func quantize[T int64 | uint64](gh []hbin, q []T, stride int, key uint64, workers int) quantizer {
 	n := len(gh)
 	nc := (n + gradChunk - 1) / gradChunk
 	gm, hm := make([]float64, nc), make([]float64, nc)
@@ -97,7 +99,7 @@ func quantize(gh []hbin, q []int64, key uint64, workers int) quantizer {
 			gq := int64(math.Floor(p.g*gInv + float64(u>>32)*unit))
 			hq := int64(math.Floor(p.h*hInv + float64(uint32(u))*unit))
 			v := pack(min(max(gq, -gLev), gLev), min(max(hq, 0), hLev))
-			q[r] = v
+			q[r*stride] = T(v)
 			s += v
 		}
 		sums[c] = s
@@ -172,10 +174,32 @@ type histBuilder struct {
 	words  []uint64 // row-major: row r's group k is words[r*stride+k]
 	ng     int      // groups
 	stride int      // words per row in words, >= ng
+	// qoff > 0 says each row's packed quantized pair is stored beside
+	// its bin words, at word qoff (== ng) of the row, so that gathering
+	// a child's rows reads one place per row instead of two.
+	qoff int
 
 	mu     sync.Mutex
 	partsQ [][]int64 // free partial histograms: maxHistChunks per group
 	partsF [][]hbin
+	bufs   [][]uint64 // free gather buffers of buildQ: histBlockRows rows
+}
+
+func (b *histBuilder) getBuf() []uint64 {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if k := len(b.bufs); k > 0 {
+		p := b.bufs[k-1]
+		b.bufs = b.bufs[:k-1]
+		return p
+	}
+	return make([]uint64, histBlockRows*b.stride)
+}
+
+func (b *histBuilder) putBuf(p []uint64) {
+	b.mu.Lock()
+	b.bufs = append(b.bufs, p)
+	b.mu.Unlock()
 }
 
 func (b *histBuilder) getPartQ() []int64 {
@@ -214,28 +238,21 @@ func (b *histBuilder) putPartF(p []hbin) {
 
 // build fills h for the groups gs from a node's nRows rows: words holds
 // their bin words (row-major, stride per row) and oq (quantized) or of
-// (float) their gradient pairs, both in the same row order. For a child
-// node they are gathered from the full arrays first ("ordered
+// (float) their gradient pairs, both in the same row order; a
+// quantized build with oq == nil reads each row's packed pair from word
+// b.qoff of its row in words. In exact mode a child node's words and
+// gradients are gathered from the full arrays first ("ordered
 // gradients" and ordered bins), so that the gather's independent loads
-// overlap their cache misses and each row's line is fetched once.
+// overlap their cache misses and each row's line is fetched once;
+// quantized children go through buildQ, which gathers block by block.
 //
 // Float sums are taken per chunk of rows and the chunks summed in
 // order, with chunks that depend only on nRows, so the result does not
-// depend on workers; quantized sums are exact in any order, so one
-// goroutine adds every row directly.
+// depend on workers; quantized sums are exact in any order (buildQ).
 func (b *histBuilder) build(h histogram, gs []int, words []uint64, stride, nRows int, oq []int64, of []hbin, workers int) {
-	if nRows*len(gs) < minParallelWork {
-		workers = 1
-	}
-	quant := h.q != nil
-	k := min(maxHistChunks, (nRows+histChunkRows-1)/histChunkRows)
-	if k < 1 || quant && workers == 1 {
-		k = 1
-	}
-	chunk := (nRows + k - 1) / k
 	if nRows == 0 {
 		for _, grp := range gs {
-			if quant {
+			if h.q != nil {
 				clear(h.q[grp*groupBins : (grp+1)*groupBins])
 			} else {
 				clear(h.f[grp*groupBins : (grp+1)*groupBins])
@@ -243,16 +260,19 @@ func (b *histBuilder) build(h histogram, gs []int, words []uint64, stride, nRows
 		}
 		return
 	}
-	var partQ []int64
+	if h.q != nil {
+		b.buildQ(h, gs, words, stride, nRows, oq, nil, workers)
+		return
+	}
+	if nRows*len(gs) < minParallelWork {
+		workers = 1
+	}
+	k := min(maxHistChunks, (nRows+histChunkRows-1)/histChunkRows)
+	chunk := (nRows + k - 1) / k
 	var partF []hbin
 	if k > 1 {
-		if quant {
-			partQ = b.getPartQ()
-			defer b.putPartQ(partQ)
-		} else {
-			partF = b.getPartF()
-			defer b.putPartF(partF)
-		}
+		partF = b.getPartF()
+		defer b.putPartF(partF)
 	}
 	parallel(workers, len(gs)*k, func(t int) {
 		// Chunk-major order: the groups of one chunk run close together
@@ -260,26 +280,12 @@ func (b *histBuilder) build(h histogram, gs []int, words []uint64, stride, nRows
 		c, gi := t/len(gs), t%len(gs)
 		grp, part := gs[gi], gi*k+c
 		lo, hi := c*chunk, min(nRows, (c+1)*chunk)
-		var hq *[groupBins]int64
-		var hf *[groupBins]hbin
-		switch {
-		case quant && k > 1:
-			hq = (*[groupBins]int64)(partQ[part*groupBins : (part+1)*groupBins])
-		case quant:
-			hq = (*[groupBins]int64)(h.q[grp*groupBins : (grp+1)*groupBins])
-		case k > 1:
+		hf := (*[groupBins]hbin)(h.f[grp*groupBins : (grp+1)*groupBins])
+		if k > 1 {
 			hf = (*[groupBins]hbin)(partF[part*groupBins : (part+1)*groupBins])
-		default:
-			hf = (*[groupBins]hbin)(h.f[grp*groupBins : (grp+1)*groupBins])
 		}
-		ws := words[lo*stride+grp : (hi-1)*stride+grp+1]
-		if quant {
-			clear(hq[:])
-			histQ(hq, ws, stride, oq[lo:hi])
-		} else {
-			clear(hf[:])
-			histF(hf, ws, stride, of[lo:hi])
-		}
+		clear(hf[:])
+		histF(hf, words[lo*stride+grp:(hi-1)*stride+grp+1], stride, of[lo:hi])
 	})
 	if k == 1 {
 		return
@@ -287,17 +293,6 @@ func (b *histBuilder) build(h histogram, gs []int, words []uint64, stride, nRows
 	// Sum the partial histograms in chunk order.
 	parallel(workers, len(gs), func(gi int) {
 		grp := gs[gi]
-		if quant {
-			dst := h.q[grp*groupBins : (grp+1)*groupBins]
-			copy(dst, partQ[gi*k*groupBins:])
-			for c := 1; c < k; c++ {
-				src := partQ[(gi*k+c)*groupBins : (gi*k+c+1)*groupBins]
-				for i := range dst {
-					dst[i] += src[i]
-				}
-			}
-			return
-		}
 		dst := h.f[grp*groupBins : (grp+1)*groupBins]
 		copy(dst, partF[gi*k*groupBins:])
 		for c := 1; c < k; c++ {
@@ -310,11 +305,119 @@ func (b *histBuilder) build(h histogram, gs []int, words []uint64, stride, nRows
 	})
 }
 
+// histBlockRows is the rows per cache block of a quantized build: every
+// group's histogram is filled from one block of rows before the next
+// block is read, so the rows come from memory once, not once per group.
+const histBlockRows = 512
+
+// buildQ is build for quantized histograms (nRows > 0). Packed sums are
+// exact in any order, so the rows are cut into one chunk per task
+// (k >= workers, to keep every worker busy on small nodes), and a task
+// fills all of gs for its chunk, block by block.
+//
+// With rows != nil (nRows == len(rows), oq == nil, b.qoff > 0), words
+// is indexed by row number and each block of rows is first gathered
+// into a small buffer that stays in cache while every group reads it:
+// a child's rows are read from memory once and never written back.
+func (b *histBuilder) buildQ(h histogram, gs []int, words []uint64, stride, nRows int, oq []int64, rows []int32, workers int) {
+	if nRows*len(gs) < minParallelWork {
+		workers = 1
+	}
+	k := 1
+	if workers > 1 {
+		k = min(nRows, maxHistChunks, max(workers, (nRows+histChunkRows-1)/histChunkRows))
+	}
+	chunk := (nRows + k - 1) / k
+	var partQ []int64
+	if k > 1 {
+		partQ = b.getPartQ()
+		defer b.putPartQ(partQ)
+	}
+	parallel(workers, k, func(c int) {
+		var buf []uint64
+		if rows != nil {
+			buf = b.getBuf()
+			if len(buf) < histBlockRows*stride {
+				buf = make([]uint64, histBlockRows*stride)
+			}
+			defer b.putBuf(buf)
+		}
+		var hsa [16]*[groupBins]int64
+		hs := hsa[:0]
+		for range gs {
+			hs = append(hs, nil)
+		}
+		for gi, grp := range gs {
+			if k > 1 {
+				part := gi*k + c
+				hs[gi] = (*[groupBins]int64)(partQ[part*groupBins : (part+1)*groupBins])
+			} else {
+				hs[gi] = (*[groupBins]int64)(h.q[grp*groupBins : (grp+1)*groupBins])
+			}
+			clear(hs[gi][:])
+		}
+		hi := min(nRows, (c+1)*chunk)
+		for lo := c * chunk; lo < hi; lo += histBlockRows {
+			bhi := min(hi, lo+histBlockRows)
+			if rows != nil {
+				for i, r := range rows[lo:bhi] {
+					src, dst := words[int(r)*stride:][:stride], buf[i*stride:][:stride]
+					for j := range dst {
+						dst[j] = src[j]
+					}
+				}
+				for gi, grp := range gs {
+					histQRows(hs[gi], buf[:(bhi-lo)*stride], stride, grp, b.qoff)
+				}
+				continue
+			}
+			for gi, grp := range gs {
+				if oq == nil {
+					histQRows(hs[gi], words[lo*stride:bhi*stride], stride, grp, b.qoff)
+				} else {
+					histQ(hs[gi], words[lo*stride+grp:(bhi-1)*stride+grp+1], stride, oq[lo:bhi])
+				}
+			}
+		}
+	})
+	if k == 1 {
+		return
+	}
+	parallel(workers, len(gs), func(gi int) {
+		grp := gs[gi]
+		dst := h.q[grp*groupBins : (grp+1)*groupBins]
+		copy(dst, partQ[gi*k*groupBins:])
+		for c := 1; c < k; c++ {
+			src := partQ[(gi*k+c)*groupBins : (gi*k+c+1)*groupBins]
+			for i := range dst {
+				dst[i] += src[i]
+			}
+		}
+	})
+}
+
 // histQ adds the packed pairs og of rows whose bin words are ws[0],
 // ws[stride], ...
 func histQ(h *[groupBins]int64, ws []uint64, stride int, og []int64) {
 	for i, p := range og {
 		w := ws[i*stride]
+		h[uint8(w)] += p
+		h[256+int(uint8(w>>8))] += p
+		h[512+int(uint8(w>>16))] += p
+		h[768+int(uint8(w>>24))] += p
+		h[1024+int(uint8(w>>32))] += p
+		h[1280+int(uint8(w>>40))] += p
+		h[1536+int(uint8(w>>48))] += p
+		h[1792+int(uint8(w>>56))] += p
+	}
+}
+
+// histQRows adds the rows of rows (stride words each): group grp's bin
+// word is word grp of a row, its packed pair word qoff.
+func histQRows(h *[groupBins]int64, rows []uint64, stride, grp, qoff int) {
+	for i := 0; i+stride <= len(rows); i += stride {
+		row := rows[i : i+stride]
+		w, p := row[grp], int64(row[qoff])
 		h[uint8(w)] += p
 		h[256+int(uint8(w>>8))] += p
 		h[512+int(uint8(w>>16))] += p

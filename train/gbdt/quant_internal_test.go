@@ -70,17 +70,17 @@ func TestQuantizeUnbiased(t *testing.T) {
 		}
 	}
 	q1 := make([]int64, n)
-	qz := quantize(gh, q1, 99, 1)
+	qz := quantize(gh, q1, 1, 99, 1)
 	gMax, hMax := quantLevels(n)
 	if qz.gScale != 1/float64(gMax) || qz.hScale != 0.25/float64(hMax) {
 		t.Fatalf("scales %v %v, want %v %v", qz.gScale, qz.hScale, 1/float64(gMax), 0.25/float64(hMax))
 	}
 	q3 := make([]int64, n)
-	if quantize(gh, q3, 99, 3); !slices.Equal(q1, q3) {
+	if quantize(gh, q3, 1, 99, 3); !slices.Equal(q1, q3) {
 		t.Fatal("quantize depends on workers")
 	}
 	q4 := make([]int64, n)
-	if quantize(gh, q4, 100, 2); slices.Equal(q1, q4) {
+	if quantize(gh, q4, 1, 100, 2); slices.Equal(q1, q4) {
 		t.Fatal("a different key gave the same rounding")
 	}
 	for k := range 4 {
@@ -134,7 +134,17 @@ func TestBuildHistMatchesBruteForce(t *testing.T) {
 		gh[r] = hbin{rng.NormFloat64(), rng.Float64()}
 	}
 	qh := make([]int64, n)
-	qz := quantize(gh, qh, 7, 2)
+	qz := quantize(gh, qh, 1, 7, 2)
+	// The same words with each row's packed pair beside its bins, as
+	// Train stores them; quantize must write the same pairs there.
+	si := ng + 1
+	wordsI := make([]uint64, n*si)
+	for r := range n {
+		copy(wordsI[r*si:], words[r*ng:(r+1)*ng])
+	}
+	if qzI := quantize(gh, wordsI[ng:], si, 7, 3); qzI != qz {
+		t.Fatalf("strided quantize: %+v, want %+v", qzI, qz)
+	}
 	var rows []int32
 	for r := range n {
 		if rng.IntN(3) > 0 {
@@ -147,12 +157,13 @@ func TestBuildHistMatchesBruteForce(t *testing.T) {
 		rows []int32
 	}{{"all", nil}, {"rows", rows}} {
 		m := n
-		ow, oq, of := words, qh, gh
+		ow, oq, of, owI := words, qh, gh, wordsI
 		if node.rows != nil {
 			m = len(node.rows)
-			ow, oq, of = make([]uint64, m*ng), make([]int64, m), make([]hbin, m)
+			ow, oq, of, owI = make([]uint64, m*ng), make([]int64, m), make([]hbin, m), make([]uint64, m*si)
 			for i, r := range node.rows {
 				copy(ow[i*ng:(i+1)*ng], words[int(r)*ng:])
+				copy(owI[i*si:(i+1)*si], wordsI[int(r)*si:])
 				oq[i], of[i] = qh[r], gh[r]
 			}
 		}
@@ -163,6 +174,19 @@ func TestBuildHistMatchesBruteForce(t *testing.T) {
 			hf := histogram{f: make([]hbin, ng*groupBins)}
 			b.build(hq, gs, ow, ng, m, oq, nil, workers)
 			b.build(hf, gs, ow, ng, m, nil, of, workers)
+			bI := &histBuilder{words: wordsI, ng: ng, stride: si, qoff: ng}
+			hqI := histogram{q: make([]int64, ng*groupBins)}
+			bI.build(hqI, gs, owI, si, m, nil, nil, workers)
+			if !slices.Equal(hqI.q, hq.q) {
+				t.Fatalf("%s, workers %d: histogram from packed pairs beside the bins differs", node.name, workers)
+			}
+			if node.rows != nil { // gathered block by block while building
+				hqR := histogram{q: make([]int64, ng*groupBins)}
+				bI.buildQ(hqR, gs, wordsI, si, m, nil, node.rows, workers)
+				if !slices.Equal(hqR.q, hq.q) {
+					t.Fatalf("%s, workers %d: histogram gathered block by block differs", node.name, workers)
+				}
+			}
 			for _, grp := range gs {
 				for f := grp * groupSize; f < min(d, (grp+1)*groupSize); f++ {
 					var wantQ [256]int64

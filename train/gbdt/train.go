@@ -115,12 +115,15 @@ func Train(ctx context.Context, features []Feature, train Dataset, valid *Datase
 		tmp:   make([]int32, n),
 		quant: !cfg.ExactGradients,
 	}
-	g.cols, g.hb.words, g.hb.ng, g.hb.stride = bn.binMatrices(&train, cfg.Workers)
-	g.ow = make([]uint64, n*g.hb.ng)
+	extra := 0
 	if g.quant {
-		g.qh, g.oq = make([]int64, n), make([]int64, n)
+		extra = 1 // each row's packed quantized pair, beside its bins
+	}
+	g.cols, g.hb.words, g.hb.ng, g.hb.stride = bn.binMatrices(&train, extra, cfg.Workers)
+	if g.quant {
+		g.hb.qoff = g.hb.ng
 	} else {
-		g.og = make([]hbin, n)
+		g.ow, g.og = make([]uint64, n*g.hb.stride), make([]hbin, n)
 	}
 
 	// Initial margin: log-odds of the weighted positive rate.
@@ -162,7 +165,7 @@ func Train(ctx context.Context, features []Feature, train Dataset, valid *Datase
 		g.setUsed(chooseFeatures(d, cfg.ColSubsample, rng, g.used[:0]))
 		rows, all := chooseRows(n, cfg.RowSubsample, rng, idx)
 		if g.quant {
-			g.qz = quantize(g.gh, g.qh, quantKey(round), cfg.Workers)
+			g.qz = quantize(g.gh, g.hb.words[g.hb.qoff:], g.hb.stride, quantKey(round), cfg.Workers)
 		}
 		gt := g.grow(rows, all)
 		trees = append(trees, gt.t)
