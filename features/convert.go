@@ -14,7 +14,7 @@ import (
 // LeadsToProto converts rows of a leads table (and their events) into API
 // leads, as a backend would send them: every column except the id,
 // account and creation-time columns becomes a typed attribute; nulls are
-// left out. rows nil means every row. It is how offline data is replayed
+// left out; attributes come in column order. rows nil means every row. It is how offline data is replayed
 // against the server (the demo client, the parity test).
 func LeadsToProto(spec *Spec, leads, events *data.Table, rows []int) ([]*leadscorev1.Lead, error) {
 	id := leads.Col(spec.ID)
@@ -36,7 +36,7 @@ func LeadsToProto(spec *Spec, leads, events *data.Table, rows []int) ([]*leadsco
 	out := make([]*leadscorev1.Lead, len(rows))
 	index := make(map[string]int, len(rows))
 	for k, i := range rows {
-		l := &leadscorev1.Lead{Attributes: map[string]*leadscorev1.Value{}}
+		l := &leadscorev1.Lead{Attributes: make([]*leadscorev1.Attribute, 0, len(leads.Columns))}
 		l.Id, _ = id.Str(i)
 		if t, ok := created.TimeAt(i); ok {
 			l.CreatedAt = timestamppb.New(t)
@@ -48,23 +48,25 @@ func LeadsToProto(spec *Spec, leads, events *data.Table, rows []int) ([]*leadsco
 			if skip[c.Name] || c.IsNull(i) {
 				continue
 			}
-			var v *leadscorev1.Value
+			var a *leadscorev1.Attribute
 			switch c.Type {
 			case data.Float:
 				if math.IsNaN(c.Floats[i]) {
 					continue
 				}
-				v = &leadscorev1.Value{Kind: &leadscorev1.Value_NumberValue{NumberValue: c.Floats[i]}}
+				a = leadscorev1.NumberAttribute(c.Name, c.Floats[i])
 			case data.String:
 				s, _ := c.Str(i)
-				v = &leadscorev1.Value{Kind: &leadscorev1.Value_StringValue{StringValue: s}}
+				a = leadscorev1.StringAttribute(c.Name, s)
 			case data.Bool:
-				v = &leadscorev1.Value{Kind: &leadscorev1.Value_BoolValue{BoolValue: c.Bools[i]}}
+				a = leadscorev1.BoolAttribute(c.Name, c.Bools[i])
 			case data.Time:
 				t, _ := c.TimeAt(i)
-				v = &leadscorev1.Value{Kind: &leadscorev1.Value_TimestampValue{TimestampValue: timestamppb.New(t)}}
+				a = leadscorev1.TimestampAttribute(c.Name, t)
+			default:
+				continue
 			}
-			l.Attributes[c.Name] = v
+			l.Attributes = append(l.Attributes, a)
 		}
 		out[k] = l
 		index[l.Id] = k

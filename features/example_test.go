@@ -47,10 +47,10 @@ events:
 	lead := &leadscorev1.Lead{
 		Id:        "new",
 		CreatedAt: timestamppb.New(time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)),
-		Attributes: map[string]*leadscorev1.Value{
-			"employees": {Kind: &leadscorev1.Value_NumberValue{NumberValue: 99}},
-			"industry":  {Kind: &leadscorev1.Value_StringValue{StringValue: "mining"}},
-			"fax":       {Kind: &leadscorev1.Value_StringValue{StringValue: "yes"}},
+		Attributes: []*leadscorev1.Attribute{
+			leadscorev1.NumberAttribute("employees", 99),
+			leadscorev1.StringAttribute("industry", "mining"),
+			leadscorev1.StringAttribute("fax", "yes"),
 		},
 		Events: []*leadscorev1.Event{
 			{Type: "demo_request", Ts: timestamppb.New(time.Date(2024, 1, 16, 0, 0, 0, 0, time.UTC))},

@@ -1,9 +1,9 @@
 package features
 
 import (
+	"errors"
 	"fmt"
 	"math"
-	"slices"
 	"strconv"
 	"time"
 
@@ -68,36 +68,54 @@ func (r *leadRow) read(_ int, in *rowInput, w *Warnings) error {
 		}
 		in.cutoff = created + t.horizon
 	}
-	attrs := lead.GetAttributes()
-	matched := 0
 	for slot := range t.nattr {
-		f, c := &t.feats[slot], &in.cells[slot]
-		c.ok = false
-		v, ok := attrs[f.Source]
-		if !ok {
+		in.cells[slot].ok = false
+	}
+	// seen marks the slots already read (slot nattr is the cut-off
+	// column), to reject a repeated name; on the stack for ≤ 255 slots.
+	var seenBuf [4]uint64
+	seen := seenBuf[:]
+	if t.nattr >= len(seenBuf)*64 {
+		seen = make([]uint64, t.nattr/64+1)
+	}
+	cutCol := t.spec.Cutoff.Column
+	attrs := lead.GetAttributes()
+	// unknown holds the indices of the attributes without a slot, for
+	// unknownAttrs; on the stack for the usual few.
+	var unknownBuf [16]int32
+	unknownAttrs := unknownBuf[:0]
+	for k, a := range attrs {
+		name := a.GetName()
+		slot, ok := t.attrIndex[name]
+		switch {
+		case ok:
+		case cutCol != "" && name == cutCol:
+			slot = int32(t.nattr)
+		default:
+			if name == "" {
+				return &FieldError{Field: fmt.Sprintf("attributes[%d].name", k), Err: ErrMissingValue}
+			}
+			unknownAttrs = append(unknownAttrs, int32(k))
 			continue
 		}
-		matched++
-		if err := readAttr(f, v, c); err != nil {
+		if seen[slot/64]&(1<<(slot%64)) != 0 {
+			return &FieldError{Field: attrField(name), Err: ErrDuplicateAttribute}
+		}
+		seen[slot/64] |= 1 << (slot % 64)
+		if int(slot) == t.nattr {
+			if err := r.readCutoff(name, a, in); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := readAttr(&t.feats[slot], a, &in.cells[slot]); err != nil {
 			return err
 		}
 	}
-	if col := t.spec.Cutoff.Column; col != "" {
-		if v, ok := attrs[col]; ok {
-			matched++
-			if err := r.readCutoff(col, v, in); err != nil {
-				return err
-			}
+	if len(unknownAttrs) > 0 {
+		if err := r.unknownAttrs(attrs, unknownAttrs, w); err != nil {
+			return err
 		}
-	}
-	if matched < len(attrs) && w != nil {
-		first := len(w.msgs)
-		for name := range attrs {
-			if _, ok := t.attrIndex[name]; !ok && !t.known[name] {
-				w.addf("unknown attribute %q ignored", name)
-			}
-		}
-		slices.Sort(w.msgs[first:]) // map order is random
 	}
 	if t.needCut && r.asOf < in.cutoff {
 		in.cutoff = r.asOf
@@ -138,69 +156,113 @@ func (r *leadRow) read(_ int, in *rowInput, w *Warnings) error {
 	return nil
 }
 
-// readAttr reads one attribute value into c, checking its type.
-func readAttr(f *featState, v *leadscorev1.Value, c *cell) error {
-	if v.GetKind() == nil {
-		return nil // missing
+// valueCount is the number of value fields set on a.
+func valueCount(a *leadscorev1.Attribute) int {
+	n := 0
+	if a.NumberValue != nil {
+		n++
 	}
+	if a.StringValue != nil {
+		n++
+	}
+	if a.BoolValue != nil {
+		n++
+	}
+	if a.TimestampValue != nil {
+		n++
+	}
+	return n
+}
+
+// ErrSeveralValues marks an attribute with more than one value field set.
+var ErrSeveralValues = errors.New("more than one value set")
+
+// readAttr reads one attribute value into c, checking its type.
+func readAttr(f *featState, v *leadscorev1.Attribute, c *cell) error {
 	name := f.Source
+	switch valueCount(v) {
+	case 0:
+		return nil // missing
+	case 1:
+	default:
+		return &FieldError{Field: attrField(name), Err: ErrSeveralValues}
+	}
 	switch f.Kind {
 	case KindNumeric:
-		x, ok := v.GetKind().(*leadscorev1.Value_NumberValue)
-		if !ok {
+		if v.NumberValue == nil {
 			return badKind(name, "a number", v)
 		}
-		c.ok, c.f = true, x.NumberValue
+		c.ok, c.f = true, *v.NumberValue
 	case KindCategorical:
-		x, ok := v.GetKind().(*leadscorev1.Value_StringValue)
-		if !ok {
+		if v.StringValue == nil {
 			return badKind(name, "a string", v)
 		}
-		c.ok, c.f = true, float64(f.levelCode(x.StringValue))
+		c.ok, c.f = true, float64(f.levelCode(*v.StringValue))
 	case KindBoolean:
-		x, ok := v.GetKind().(*leadscorev1.Value_BoolValue)
-		if !ok {
+		if v.BoolValue == nil {
 			return badKind(name, "a bool", v)
 		}
 		c.ok, c.f = true, 0
-		if x.BoolValue {
+		if *v.BoolValue {
 			c.f = 1
 		}
 	case KindTimestamp:
-		x, ok := v.GetKind().(*leadscorev1.Value_TimestampValue)
-		if !ok {
+		if v.TimestampValue == nil {
 			return badKind(name, "a timestamp", v)
 		}
-		if x.TimestampValue == nil {
-			return nil
-		}
-		us, err := micros(x.TimestampValue)
+		us, err := micros(v.TimestampValue)
 		if err != nil {
-			return &FieldError{Field: fmt.Sprintf("attributes[%q]", name), Err: err}
+			return &FieldError{Field: attrField(name), Err: err}
 		}
 		c.ok, c.t = true, us
 	}
 	return nil
 }
 
-func (r *leadRow) readCutoff(name string, v *leadscorev1.Value, in *rowInput) error {
-	if v.GetKind() == nil {
+func (r *leadRow) readCutoff(name string, v *leadscorev1.Attribute, in *rowInput) error {
+	switch valueCount(v) {
+	case 0:
 		return nil
+	case 1:
+	default:
+		return &FieldError{Field: attrField(name), Err: ErrSeveralValues}
 	}
-	x, ok := v.GetKind().(*leadscorev1.Value_TimestampValue)
-	if !ok {
+	if v.TimestampValue == nil {
 		return badKind(name, "a timestamp", v)
 	}
-	if x.TimestampValue == nil {
-		return nil
-	}
-	us, err := micros(x.TimestampValue)
+	us, err := micros(v.TimestampValue)
 	if err != nil {
-		return &FieldError{Field: fmt.Sprintf("attributes[%q]", name), Err: err}
+		return &FieldError{Field: attrField(name), Err: err}
 	}
 	in.cutoff = us
 	return nil
 }
+
+// attrField is the FieldError.Field of the attribute named name.
+func attrField(name string) string { return fmt.Sprintf("attributes[%q]", name) }
+
+// unknownAttrs handles the attributes attrs[unknown[...]] the transformer
+// has no slot for: a name repeated among them is an error; the others are
+// warned about (unless the spec lists them as known), in order of
+// appearance.
+func (r *leadRow) unknownAttrs(attrs []*leadscorev1.Attribute, unknown []int32, w *Warnings) error {
+	t := r.t
+	for j, k := range unknown {
+		name := attrs[k].GetName()
+		for _, i := range unknown[:j] {
+			if attrs[i].GetName() == name {
+				return &FieldError{Field: attrField(name), Err: ErrDuplicateAttribute}
+			}
+		}
+		if w != nil && !t.known[name] {
+			w.addf("unknown attribute %q ignored", name)
+		}
+	}
+	return nil
+}
+
+// ErrDuplicateAttribute marks an attribute name given twice in one lead.
+var ErrDuplicateAttribute = errors.New("duplicate attribute")
 
 // A FieldError reports a field that makes an API lead unusable. Field is
 // relative to the lead: "created_at", `attributes["employees"]`,
@@ -214,19 +276,19 @@ func (e *FieldError) Error() string { return e.Field + ": " + e.Err.Error() }
 
 func (e *FieldError) Unwrap() error { return e.Err }
 
-func badKind(name, want string, v *leadscorev1.Value) error {
+func badKind(name, want string, v *leadscorev1.Attribute) error {
 	var got string
-	switch x := v.GetKind().(type) {
-	case *leadscorev1.Value_NumberValue:
-		got = "number " + strconv.FormatFloat(x.NumberValue, 'g', -1, 64)
-	case *leadscorev1.Value_StringValue:
-		got = "string " + strconv.Quote(truncate(x.StringValue))
-	case *leadscorev1.Value_BoolValue:
-		got = "bool " + strconv.FormatBool(x.BoolValue)
-	case *leadscorev1.Value_TimestampValue:
-		got = "timestamp " + x.TimestampValue.String()
+	switch {
+	case v.NumberValue != nil:
+		got = "number " + strconv.FormatFloat(*v.NumberValue, 'g', -1, 64)
+	case v.StringValue != nil:
+		got = "string " + strconv.Quote(truncate(*v.StringValue))
+	case v.BoolValue != nil:
+		got = "bool " + strconv.FormatBool(*v.BoolValue)
+	case v.TimestampValue != nil:
+		got = "timestamp " + v.TimestampValue.String()
 	}
-	return &FieldError{Field: fmt.Sprintf("attributes[%q]", name), Err: fmt.Errorf("want %s, got %s", want, got)}
+	return &FieldError{Field: attrField(name), Err: fmt.Errorf("want %s, got %s", want, got)}
 }
 
 // TransformLead writes the tree view of one lead into dst, which must have
@@ -234,7 +296,11 @@ func badKind(name, want string, v *leadscorev1.Value) error {
 // explicit cut-off attribute), or asOf if that is earlier; a zero asOf
 // means no limit. Problems that make the lead unusable are errors naming
 // the field (created_at, attributes["x"], events[i].type) as a *FieldError; the others are
-// added to warn, which may be nil. See the package doc for the full list.
+// added to warn, which may be nil. See the package doc for the full list;
+// besides it, an attribute without a name (attributes[3].name: missing),
+// a name given twice (ErrDuplicateAttribute) and an attribute with more
+// than one value set (ErrSeveralValues) are errors. Unknown attributes are
+// warned about in the order they come.
 // It panics if len(dst) != Width().
 func (t *Transformer) TransformLead(lead *leadscorev1.Lead, asOf time.Time, dst []float64, warn *Warnings) error {
 	if len(dst) != len(t.feats) {

@@ -17,9 +17,9 @@ func baseLead() *leadscorev1.Lead {
 	return &leadscorev1.Lead{
 		Id:        "L1",
 		CreatedAt: timestamppb.New(day0),
-		Attributes: map[string]*leadscorev1.Value{
-			"employees": {Kind: &leadscorev1.Value_NumberValue{NumberValue: 120}},
-			"industry":  {Kind: &leadscorev1.Value_StringValue{StringValue: "saas"}},
+		Attributes: []*leadscorev1.Attribute{
+			leadscorev1.NumberAttribute("employees", 120),
+			leadscorev1.StringAttribute("industry", "saas"),
 		},
 		Events: []*leadscorev1.Event{{Type: "demo_request", Ts: timestamppb.New(day0.Add(days(1)))}},
 	}
@@ -27,11 +27,11 @@ func baseLead() *leadscorev1.Lead {
 
 func TestTransformLeadBadInput(t *testing.T) {
 	tr, _, _ := fittedFixture(t, 300, 1)
-	num := func(v float64) *leadscorev1.Value {
-		return &leadscorev1.Value{Kind: &leadscorev1.Value_NumberValue{NumberValue: v}}
+	num := func(v float64) *leadscorev1.Attribute {
+		return leadscorev1.NumberAttribute("", v)
 	}
-	str := func(v string) *leadscorev1.Value {
-		return &leadscorev1.Value{Kind: &leadscorev1.Value_StringValue{StringValue: v}}
+	str := func(v string) *leadscorev1.Attribute {
+		return leadscorev1.StringAttribute("", v)
 	}
 	cases := []struct {
 		name    string
@@ -41,12 +41,12 @@ func TestTransformLeadBadInput(t *testing.T) {
 		missing string // feature expected NaN
 	}{
 		{name: "ok"},
-		{name: "string for a number", mutate: func(l *leadscorev1.Lead) { l.Attributes["employees"] = str("many") },
+		{name: "string for a number", mutate: func(l *leadscorev1.Lead) { l.SetAttribute(str("many").WithName("employees")) },
 			wantErr: `attributes["employees"]: want a number, got string "many"`},
-		{name: "number for a category", mutate: func(l *leadscorev1.Lead) { l.Attributes["industry"] = num(3) },
+		{name: "number for a category", mutate: func(l *leadscorev1.Lead) { l.SetAttribute(num(3).WithName("industry")) },
 			wantErr: `attributes["industry"]: want a string, got number 3`},
 		{name: "bad timestamp", mutate: func(l *leadscorev1.Lead) {
-			l.Attributes["last_seen"] = &leadscorev1.Value{Kind: &leadscorev1.Value_TimestampValue{TimestampValue: &timestamppb.Timestamp{Seconds: 1, Nanos: -5}}}
+			l.SetAttribute((&leadscorev1.Attribute{TimestampValue: &timestamppb.Timestamp{Seconds: 1, Nanos: -5}}).WithName("last_seen"))
 		}, wantErr: `attributes["last_seen"]: invalid timestamp`},
 		{name: "no created_at", mutate: func(l *leadscorev1.Lead) { l.CreatedAt = nil }, wantErr: "created_at: missing"},
 		{name: "bad created_at", mutate: func(l *leadscorev1.Lead) { l.CreatedAt = &timestamppb.Timestamp{Seconds: 1 << 60} }, wantErr: "created_at: invalid timestamp"},
@@ -54,14 +54,26 @@ func TestTransformLeadBadInput(t *testing.T) {
 			wantErr: "events[1].type: missing"},
 		{name: "event without ts", mutate: func(l *leadscorev1.Lead) { l.Events[0].Ts = nil }, wantErr: "events[0].ts: missing"},
 		{name: "nil event", mutate: func(l *leadscorev1.Lead) { l.Events = append(l.Events, nil) }, wantErr: "events[1]: missing"},
-		{name: "NaN", mutate: func(l *leadscorev1.Lead) { l.Attributes["employees"] = num(math.NaN()) },
+		{name: "NaN", mutate: func(l *leadscorev1.Lead) { l.SetAttribute(num(math.NaN()).WithName("employees")) },
 			warn: `attribute "employees": NaN treated as missing`, missing: "employees"},
-		{name: "Inf", mutate: func(l *leadscorev1.Lead) { l.Attributes["employees"] = num(math.Inf(-1)) },
+		{name: "Inf", mutate: func(l *leadscorev1.Lead) { l.SetAttribute(num(math.Inf(-1)).WithName("employees")) },
 			warn: `attribute "employees": -Inf treated as missing`, missing: "employees"},
-		{name: "negative", mutate: func(l *leadscorev1.Lead) { l.Attributes["score"] = num(-2) },
+		{name: "negative", mutate: func(l *leadscorev1.Lead) { l.SetAttribute(num(-2).WithName("score")) },
 			warn: `attribute "score": negative value -2 treated as missing`, missing: "score"},
-		{name: "unknown attribute", mutate: func(l *leadscorev1.Lead) { l.Attributes["shoe_size"] = num(44) },
+		{name: "unknown attribute", mutate: func(l *leadscorev1.Lead) { l.SetAttribute(num(44).WithName("shoe_size")) },
 			warn: `unknown attribute "shoe_size" ignored`},
+		{name: "duplicate attribute", mutate: func(l *leadscorev1.Lead) { l.Attributes = append(l.Attributes, num(7).WithName("employees")) },
+			wantErr: `attributes["employees"]: duplicate attribute`},
+		{name: "duplicate attribute, second unset", mutate: func(l *leadscorev1.Lead) {
+			l.Attributes = append(l.Attributes, (&leadscorev1.Attribute{}).WithName("industry"))
+		}, wantErr: `attributes["industry"]: duplicate attribute`},
+		{name: "duplicate unknown attribute", mutate: func(l *leadscorev1.Lead) {
+			l.Attributes = append(l.Attributes, num(1).WithName("shoe_size"), str("x").WithName("hat"), num(2).WithName("shoe_size"))
+		}, wantErr: `attributes["shoe_size"]: duplicate attribute`},
+		{name: "two values", mutate: func(l *leadscorev1.Lead) { s := "many"; l.Attributes[0].StringValue = &s },
+			wantErr: `attributes["employees"]: more than one value set`},
+		{name: "attribute without name", mutate: func(l *leadscorev1.Lead) { l.Attributes = append(l.Attributes, num(1)) },
+			wantErr: `attributes[2].name: missing`},
 		{name: "unknown event type", mutate: func(l *leadscorev1.Lead) {
 			l.Events = append(l.Events, &leadscorev1.Event{Type: "tweet", Ts: timestamppb.New(day0)})
 		}, warn: `1 events of unknown types ignored (first "tweet")`},
@@ -138,20 +150,20 @@ func TestAsOf(t *testing.T) {
 // benchLead is a lead with 40 attributes and 50 events for the
 // allocation test and BenchmarkTransformLead.
 func benchLead(tr *Transformer, r *rand.Rand) *leadscorev1.Lead {
-	l := &leadscorev1.Lead{Id: "L1", CreatedAt: timestamppb.New(day0), Attributes: map[string]*leadscorev1.Value{}}
+	l := &leadscorev1.Lead{Id: "L1", CreatedAt: timestamppb.New(day0), Attributes: []*leadscorev1.Attribute{}}
 	for _, f := range tr.Features() {
 		if f.FromEvent {
 			continue
 		}
 		switch f.Kind {
 		case KindNumeric:
-			l.Attributes[f.Name] = &leadscorev1.Value{Kind: &leadscorev1.Value_NumberValue{NumberValue: math.Exp(r.NormFloat64())}}
+			l.SetAttribute((leadscorev1.NumberAttribute("", math.Exp(r.NormFloat64()))).WithName(f.Name))
 		case KindCategorical:
-			l.Attributes[f.Name] = &leadscorev1.Value{Kind: &leadscorev1.Value_StringValue{StringValue: f.Levels[r.IntN(len(f.Levels))]}}
+			l.SetAttribute((leadscorev1.StringAttribute("", f.Levels[r.IntN(len(f.Levels))])).WithName(f.Name))
 		case KindBoolean:
-			l.Attributes[f.Name] = &leadscorev1.Value{Kind: &leadscorev1.Value_BoolValue{BoolValue: r.IntN(2) == 0}}
+			l.SetAttribute((leadscorev1.BoolAttribute("", r.IntN(2) == 0)).WithName(f.Name))
 		case KindTimestamp:
-			l.Attributes[f.Name] = &leadscorev1.Value{Kind: &leadscorev1.Value_TimestampValue{TimestampValue: timestamppb.New(day0.Add(-days(r.Float64() * 100)))}}
+			l.SetAttribute((&leadscorev1.Attribute{TimestampValue: timestamppb.New(day0.Add(-days(r.Float64() * 100)))}).WithName(f.Name))
 		}
 	}
 	types := tr.spec.Events.Types
@@ -173,12 +185,12 @@ func FuzzTransformLead(f *testing.F) {
 		l := &leadscorev1.Lead{
 			Id:        "L",
 			CreatedAt: &timestamppb.Timestamp{Seconds: created},
-			Attributes: map[string]*leadscorev1.Value{
-				"employees":  {Kind: &leadscorev1.Value_NumberValue{NumberValue: num}},
-				"score":      {Kind: &leadscorev1.Value_NumberValue{NumberValue: score}},
-				"industry":   {Kind: &leadscorev1.Value_StringValue{StringValue: cat}},
-				"is_student": {Kind: &leadscorev1.Value_BoolValue{BoolValue: flag}},
-				"last_seen":  {Kind: &leadscorev1.Value_TimestampValue{TimestampValue: &timestamppb.Timestamp{Seconds: created - evOffset}}},
+			Attributes: []*leadscorev1.Attribute{
+				leadscorev1.NumberAttribute("employees", num),
+				leadscorev1.NumberAttribute("score", score),
+				leadscorev1.StringAttribute("industry", cat),
+				leadscorev1.BoolAttribute("is_student", flag),
+				{Name: "last_seen", TimestampValue: &timestamppb.Timestamp{Seconds: created - evOffset}},
 			},
 			Events: []*leadscorev1.Event{
 				{Type: evType, Ts: &timestamppb.Timestamp{Seconds: created + evOffset}},

@@ -125,43 +125,43 @@ func tsProto(v int64) *timestamppb.Timestamp {
 }
 
 func (g *genLead) proto() *leadscorev1.Lead {
-	l := &leadscorev1.Lead{Id: g.id, CreatedAt: tsProto(g.created), Attributes: map[string]*leadscorev1.Value{}}
-	numV := func(v float64) *leadscorev1.Value {
-		return &leadscorev1.Value{Kind: &leadscorev1.Value_NumberValue{NumberValue: v}}
+	l := &leadscorev1.Lead{Id: g.id, CreatedAt: tsProto(g.created), Attributes: []*leadscorev1.Attribute{}}
+	numV := func(v float64) *leadscorev1.Attribute {
+		return leadscorev1.NumberAttribute("", v)
 	}
-	strV := func(v string) *leadscorev1.Value {
-		return &leadscorev1.Value{Kind: &leadscorev1.Value_StringValue{StringValue: v}}
+	strV := func(v string) *leadscorev1.Attribute {
+		return leadscorev1.StringAttribute("", v)
 	}
 	if g.scoredAt != 0 {
-		l.Attributes["scored_at"] = &leadscorev1.Value{Kind: &leadscorev1.Value_TimestampValue{TimestampValue: tsProto(g.scoredAt)}}
+		l.SetAttribute((&leadscorev1.Attribute{TimestampValue: tsProto(g.scoredAt)}).WithName("scored_at"))
 	}
 	if g.employees != nil {
-		l.Attributes["employees"] = numV(*g.employees)
+		l.SetAttribute((numV(*g.employees)).WithName("employees"))
 	}
 	if g.score != nil {
-		l.Attributes["score"] = numV(*g.score)
+		l.SetAttribute((numV(*g.score)).WithName("score"))
 	}
 	if g.delta != nil {
-		l.Attributes["delta"] = numV(*g.delta)
+		l.SetAttribute((numV(*g.delta)).WithName("delta"))
 	} else {
-		l.Attributes["delta"] = &leadscorev1.Value{} // unset kind: missing
+		l.SetAttribute((&leadscorev1.Attribute{}).WithName("delta")) // unset kind: missing
 	}
 	if g.industry != nil {
-		l.Attributes["industry"] = strV(*g.industry)
+		l.SetAttribute((strV(*g.industry)).WithName("industry"))
 	}
 	if g.source != nil {
-		l.Attributes["source"] = strV(*g.source)
+		l.SetAttribute((strV(*g.source)).WithName("source"))
 	}
 	if g.isStudent != nil {
-		l.Attributes["is_student"] = &leadscorev1.Value{Kind: &leadscorev1.Value_BoolValue{BoolValue: *g.isStudent}}
+		l.SetAttribute((leadscorev1.BoolAttribute("", *g.isStudent)).WithName("is_student"))
 	}
 	if g.lastSeen != nil {
-		l.Attributes["last_seen"] = &leadscorev1.Value{Kind: &leadscorev1.Value_TimestampValue{TimestampValue: tsProto(*g.lastSeen)}}
+		l.SetAttribute((&leadscorev1.Attribute{TimestampValue: tsProto(*g.lastSeen)}).WithName("last_seen"))
 	}
 	for _, a := range g.extraAttrs {
-		l.Attributes[a] = strV("x")
+		l.SetAttribute((strV("x")).WithName(a))
 	}
-	l.Attributes["outcome"] = strV(g.outcome) // known name: no warning
+	l.SetAttribute((strV(g.outcome)).WithName("outcome")) // known name: no warning
 	for _, e := range g.events {
 		l.Events = append(l.Events, &leadscorev1.Event{Type: e.typ, Ts: tsProto(e.ts)})
 	}

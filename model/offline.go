@@ -179,7 +179,7 @@ func (a *Artifact) ScoreTable(ctx context.Context, leads, events *data.Table, op
 					x := m.Row(k)
 					pr.Reasons = nil
 					if champ != nil {
-						s.predictMargin(x, sc, champ[b], &pr)
+						s.PredictMargin(x, sc, champ[b], &pr)
 					} else {
 						s.PredictVector(x, sc, opts.Reasons, &pr)
 					}
@@ -281,19 +281,6 @@ func (a *Artifact) ScoreTable(ctx context.Context, leads, events *data.Table, op
 // offlineBlock is the number of rows whose forest margins ScoreTable
 // computes in one Forest.Margins call.
 const offlineBlock = 1024
-
-// predictMargin is PredictVector without reasons for a lead whose
-// champion margin is already known: the same calibration, score, stage
-// and sub-scores.
-func (s *Scorer) predictMargin(x []float64, sc *Scratch, margin float64, out *leadscorev1.Prediction) {
-	s.Transformer.ToLinear(x, sc.lin)
-	p := s.Champion.Probability(margin)
-	out.Probability = p
-	out.Score = Score(p)
-	out.Stage = s.Thresholds.Stage(p)
-	out.ThresholdsVersion = s.Thresholds.Version
-	out.FitScore, out.EngagementScore = s.SubScores(sc.lin)
-}
 
 // StageName is the lower-case name of a stage: disqualified, nurture, mql, sql.
 func StageName(s leadscorev1.Stage) string {

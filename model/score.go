@@ -219,16 +219,22 @@ func (s *Scorer) NewScratch() *Scratch {
 // and offline scoring.
 func (s *Scorer) PredictVector(x []float64, sc *Scratch, maxReasons int, out *leadscorev1.Prediction) {
 	s.Transformer.ToLinear(x, sc.lin)
-	p := s.Champion.Probability(s.Champion.Margin(x, sc.lin))
+	s.finish(s.Champion.Margin(x, sc.lin), sc, out)
+	if maxReasons > 0 {
+		s.Contributions(s.Champion, x, sc.lin, sc.contrib, sc.linContrib)
+		out.Reasons = s.Reasons(sc.contrib, x, maxReasons)
+	}
+}
+
+// finish fills out from the champion's margin and the linear view in sc:
+// probability, score, stage, thresholds version and sub-scores.
+func (s *Scorer) finish(margin float64, sc *Scratch, out *leadscorev1.Prediction) {
+	p := s.Champion.Probability(margin)
 	out.Probability = p
 	out.Score = Score(p)
 	out.Stage = s.Thresholds.Stage(p)
 	out.ThresholdsVersion = s.Thresholds.Version
 	out.FitScore, out.EngagementScore = s.SubScores(sc.lin)
-	if maxReasons > 0 {
-		s.Contributions(s.Champion, x, sc.lin, sc.contrib, sc.linContrib)
-		out.Reasons = s.Reasons(sc.contrib, x, maxReasons)
-	}
 }
 
 // ChallengerProbability scores x with the challenger, if there is one. It

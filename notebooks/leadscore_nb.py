@@ -457,7 +457,8 @@ def lead_from_record(record, events: pd.DataFrame | None = None, attributes=None
     or dict) and, optionally, that lead's rows of the events table.
 
     attributes limits the attributes sent (default: every column except
-    NOT_ATTRIBUTES); missing values are left out.
+    NOT_ATTRIBUTES), in that order, each name once; missing values are
+    left out.
     """
     m = pb2()
     rec = dict(record)
@@ -471,15 +472,15 @@ def lead_from_record(record, events: pd.DataFrame | None = None, attributes=None
         if v is None or (not isinstance(v, str) and pd.isna(v)):
             continue
         if isinstance(v, (bool, np.bool_)):
-            lead.attributes[k].bool_value = bool(v)
+            lead.attributes.add(name=k, bool_value=bool(v))
         elif isinstance(v, (int, float, np.integer, np.floating)):
-            lead.attributes[k].number_value = float(v)
+            lead.attributes.add(name=k, number_value=float(v))
         elif isinstance(v, (pd.Timestamp, datetime)):
-            lead.attributes[k].timestamp_value.CopyFrom(_ts(v))
+            lead.attributes.add(name=k).timestamp_value.CopyFrom(_ts(v))
         elif isinstance(v, str) and v.lower() in ("true", "false"):
-            lead.attributes[k].bool_value = v.lower() == "true"
+            lead.attributes.add(name=k, bool_value=v.lower() == "true")
         else:
-            lead.attributes[k].string_value = str(v)
+            lead.attributes.add(name=k, string_value=str(v))
     if events is not None:
         for ev in events.itertuples(index=False):
             e = lead.events.add(type=str(ev.type))

@@ -150,10 +150,20 @@ class ClientTest(unittest.TestCase):
 
     def test_unknown_attribute_is_a_warning(self):
         lead = self.lead(4)
-        lead.attributes["favourite_colour"].string_value = "teal"
+        lead.attributes.add(name="favourite_colour", string_value="teal")
         p = self.client.predict(lead)
         self.assertEqual(p.source, self.client.m.SOURCE_MODEL)
         self.assertTrue(any("favourite_colour" in w for w in p.warnings), list(p.warnings))
+
+    def test_duplicate_attribute_is_invalid(self):
+        lead = self.lead(5)
+        self.assertGreater(len(lead.attributes), 0)
+        first = lead.attributes[0]
+        lead.attributes.add(name=first.name, string_value="again")
+        with self.assertRaises(grpc.RpcError) as cm:
+            self.client.predict(lead)
+        self.assertEqual(cm.exception.code(), grpc.StatusCode.INVALID_ARGUMENT)
+        self.assertIn(f'lead.attributes["{first.name}"]: duplicate attribute', cm.exception.details())
 
     def test_predict_unknown_model_is_not_found(self):
         with self.assertRaises(grpc.RpcError) as cm:

@@ -48,6 +48,9 @@ type scratch struct {
 	x    []float64
 	sc   *model.Scratch
 	warn features.Warnings
+	// block and margins are predictBatch's tree views (row-major) and
+	// champion margins of up to batchBlock leads.
+	block, margins []float64
 }
 
 func newScratch(s *model.Scorer) *scratch {
@@ -62,9 +65,7 @@ func (m *artifactModel) route(lead *leadscorev1.Lead) (*model.Scorer, error) {
 	col := m.a.Manifest.SegmentColumn
 	v := ""
 	if col != "" {
-		if a := lead.GetAttributes()[col]; a != nil {
-			v = a.GetStringValue()
-		}
+		v = lead.Attribute(col).GetStringValue()
 	}
 	s, fb := m.a.Route(v)
 	if s == nil {
@@ -81,12 +82,26 @@ func (m *artifactModel) route(lead *leadscorev1.Lead) (*model.Scorer, error) {
 // arrived) caps it further. A field that makes the lead unusable is an
 // InputError naming it.
 func transform(s *model.Scorer, lead *leadscorev1.Lead, opt Options, sc *scratch) error {
-	sc.warn.Reset()
+	return transformTo(s, lead, opt, sc.x, &sc.warn)
+}
+
+// transformTo is transform into x, with the warnings in warn.
+func transformTo(s *model.Scorer, lead *leadscorev1.Lead, opt Options, x []float64, warn *features.Warnings) error {
+	warn.Reset()
 	asOf := opt.AsOf
 	if asOf.IsZero() {
 		asOf = opt.Now
 	}
-	err := s.Transformer.TransformLead(lead, asOf, sc.x, &sc.warn)
+	if err := s.Transformer.TransformLead(lead, asOf, x, warn); err != nil {
+		return inputError(err)
+	}
+	return nil
+}
+
+// inputError turns a *features.FieldError into an *InputError. It is a
+// function of its own so that the target errors.As needs escapes to the
+// heap only on this error path, not on every call.
+func inputError(err error) error {
 	if fe := (*features.FieldError)(nil); errors.As(err, &fe) {
 		return &InputError{Field: fe.Field, Err: fe.Err}
 	}

@@ -6,10 +6,16 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"net"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/protobuf/proto"
 
 	"leadscore/data"
 	"leadscore/features"
@@ -271,7 +277,7 @@ func buildBenchFixture() (*benchFixture, error) {
 		return nil, err
 	}
 	l := pl[0]
-	delete(l.Attributes, "outcome")
+	l.Attributes = slices.DeleteFunc(l.Attributes, func(a *leadscorev1.Attribute) bool { return a.GetName() == "outcome" })
 	if len(l.Attributes) != benchFeatures || len(l.Events) < 48 {
 		return nil, fmt.Errorf("the benchmark lead has %d attributes and %d events, want 40 and about 50", len(l.Attributes), len(l.Events))
 	}
@@ -379,5 +385,136 @@ func BenchmarkArtifactScoreTable(b *testing.B) {
 			g.Champion.Forest.Margins(dst, mx.X[:rows*mx.Cols], rows)
 		}
 		rate(b)
+	})
+}
+
+// BenchmarkGRPCPredict is one unary Predict through a real gRPC server on
+// loopback (interceptors, codec, validation, the benchmark model), as
+// `leadscore serve` runs it, with the lead of cmd/bench-serve-client: the
+// 40 attributes only (events=0, the ceiling's request shape) or with its
+// ~50 events. Client and server share the process, so ns/op is the
+// latency of one call, not the server's CPU: use it for profiles
+// (-cpuprofile) and allocation counts, and scripts/bench-serve.sh for
+// throughput.
+func BenchmarkGRPCPredict(b *testing.B) {
+	f := benchFixtureFor(b)
+	root := b.TempDir()
+	if _, err := model.Save(root, f.art); err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	reg, err := predict.NewRegistry(ctx, predict.RegistryConfig{Root: root, Loader: predict.LoadArtifact, Probe: f.lead})
+	if err != nil {
+		b.Fatal(err)
+	}
+	s := predict.NewServer(predict.ServerConfig{Registry: reg})
+	g := s.NewGRPCServer(predict.GRPCOptions{})
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	go g.Serve(lis)
+	defer g.Stop()
+	cc, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer cc.Close()
+	cli := leadscorev1.NewLeadScoringClient(cc)
+	for _, events := range []bool{false, true} {
+		l := proto.Clone(f.lead).(*leadscorev1.Lead)
+		if !events {
+			l.Events = nil
+		}
+		req := &leadscorev1.PredictRequest{Lead: l}
+		b.Run(fmt.Sprintf("events=%d", len(l.Events)), func(b *testing.B) {
+			resp, err := cli.Predict(ctx, req)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if w := resp.GetPrediction().GetWarnings(); len(w) > 0 {
+				b.Fatalf("the benchmark lead gets warnings: %q", w)
+			}
+			b.ReportAllocs()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					if _, err := cli.Predict(ctx, req); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+		})
+	}
+}
+
+// BenchmarkServerSide measures what the server does per call without the
+// network: unmarshal the request bytes (as the server's codec does), run
+// the handler, marshal the
+// response. Unary is one lead without events; table100 is a PredictBatch
+// of 100 such leads (ids differ) as one LeadTable. Use it for CPU and
+// allocation profiles of the hot path.
+func BenchmarkServerSide(b *testing.B) {
+	f := benchFixtureFor(b)
+	root := b.TempDir()
+	if _, err := model.Save(root, f.art); err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	reg, err := predict.NewRegistry(ctx, predict.RegistryConfig{Root: root, Loader: predict.LoadArtifact, Probe: f.lead})
+	if err != nil {
+		b.Fatal(err)
+	}
+	s := predict.NewServer(predict.ServerConfig{Registry: reg})
+	l := proto.Clone(f.lead).(*leadscorev1.Lead)
+	l.Events = nil
+	one, err := proto.Marshal(&leadscorev1.PredictRequest{Lead: l})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("unary", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			var req leadscorev1.PredictRequest
+			if err := leadscorev1.UnmarshalPredictRequest(one, &req); err != nil { // as the server's codec
+				b.Fatal(err)
+			}
+			resp, err := s.Predict(ctx, &req)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := proto.Marshal(resp); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	leads := make([]*leadscorev1.Lead, 100)
+	for i := range leads {
+		leads[i] = proto.Clone(l).(*leadscorev1.Lead)
+		leads[i].Id = fmt.Sprintf("lead-%d", i)
+	}
+	tab, err := leadscorev1.NewLeadTable(leads)
+	if err != nil {
+		b.Fatal(err)
+	}
+	batch, err := proto.Marshal(&leadscorev1.PredictBatchRequest{Table: tab})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("table100", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			var req leadscorev1.PredictBatchRequest
+			if err := leadscorev1.UnmarshalPredictBatchRequest(batch, &req); err != nil {
+				b.Fatal(err)
+			}
+			resp, err := s.PredictBatch(ctx, &req)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := proto.Marshal(resp); err != nil {
+				b.Fatal(err)
+			}
+		}
 	})
 }

@@ -7,6 +7,7 @@ import (
 	"math"
 	"net"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -134,9 +135,9 @@ func (f *e2eFixture) protoLeads(t testing.TB, rows []int) []*leadscorev1.Lead {
 		t.Fatal(err)
 	}
 	for _, l := range leads {
-		for _, k := range []string{"outcome", "closed_at", "amount", synth.LeakyColumn} {
-			delete(l.Attributes, k)
-		}
+		l.Attributes = slices.DeleteFunc(l.Attributes, func(a *leadscorev1.Attribute) bool {
+			return slices.Contains([]string{"outcome", "closed_at", "amount", synth.LeakyColumn}, a.GetName())
+		})
 	}
 	return leads
 }
@@ -260,7 +261,8 @@ func sameAsOffline(p *leadscorev1.Prediction, o offline, withReasons bool) strin
 
 // TestE2EParityWithOfflineScoring is the parity test of ARCHITECTURE.md:
 // the historical leads of a real trained artifact, sent over gRPC on
-// loopback (PredictBatch, and Predict one by one), get the probabilities
+// loopback (PredictBatch as leads and as a LeadTable, and Predict one by
+// one), get the probabilities
 // that offline scoring (`leadscore score`, i.e. Artifact.ScoreTable) gives
 // the same rows, bit for bit, and the same score, stage, sub-scores and
 // reasons. The artifact has per-product-line scorers, so routing is
@@ -284,13 +286,25 @@ func TestE2EParityWithOfflineScoring(t *testing.T) {
 	leads := f.protoLeads(t, rows)
 	s := startE2EServer(t, ctx, root)
 
-	for _, explain := range []bool{false, true} {
+	// PredictBatch with the leads as messages, and as a LeadTable.
+	for _, c := range []struct {
+		explain, table bool
+	}{{false, false}, {true, false}, {false, true}, {true, true}} {
+		explain := c.explain
 		var got []*leadscorev1.Prediction
 		for lo := 0; lo < len(leads); lo += predict.DefaultMaxBatch {
 			hi := min(len(leads), lo+predict.DefaultMaxBatch)
-			resp, err := s.client.PredictBatch(ctx, &leadscorev1.PredictBatchRequest{Leads: leads[lo:hi], Explain: explain, MaxReasons: reasons})
+			req := &leadscorev1.PredictBatchRequest{Leads: leads[lo:hi], Explain: explain, MaxReasons: reasons}
+			if c.table {
+				tab, err := leadscorev1.NewLeadTable(leads[lo:hi])
+				if err != nil {
+					t.Fatal(err)
+				}
+				req.Leads, req.Table = nil, tab
+			}
+			resp, err := s.client.PredictBatch(ctx, req)
 			if err != nil {
-				t.Fatalf("PredictBatch leads[%d:%d]: %v", lo, hi, err)
+				t.Fatalf("PredictBatch (table %v) leads[%d:%d]: %v", c.table, lo, hi, err)
 			}
 			got = append(got, resp.GetPredictions()...)
 		}
@@ -304,7 +318,7 @@ func TestE2EParityWithOfflineScoring(t *testing.T) {
 			}
 			if d := sameAsOffline(p, want[p.GetLeadId()], explain); d != "" {
 				if bad++; bad <= 5 {
-					t.Errorf("PredictBatch (explain %v) lead %s: %s", explain, p.GetLeadId(), d)
+					t.Errorf("PredictBatch (explain %v, table %v) lead %s: %s", explain, c.table, p.GetLeadId(), d)
 				}
 			}
 			if len(p.GetWarnings()) != 0 {
@@ -312,7 +326,7 @@ func TestE2EParityWithOfflineScoring(t *testing.T) {
 			}
 		}
 		if bad > 0 {
-			t.Errorf("PredictBatch (explain %v): %d of %d leads differ from offline scoring", explain, bad, len(got))
+			t.Errorf("PredictBatch (explain %v, table %v): %d of %d leads differ from offline scoring", explain, c.table, bad, len(got))
 		}
 	}
 
@@ -580,9 +594,17 @@ func TestE2EBadAttributeIsInvalidArgument(t *testing.T) {
 	f.save(t, root, "")
 	s := startE2EServer(t, ctx, root)
 	l := f.protoLeads(t, f.historical(t)[:1])[0]
-	l.Attributes["employees"] = &leadscorev1.Value{Kind: &leadscorev1.Value_StringValue{StringValue: "many"}}
+	l.SetAttribute(leadscorev1.StringAttribute("employees", "many"))
 	_, err := s.client.Predict(ctx, &leadscorev1.PredictRequest{Lead: l})
 	if status.Code(err) != codes.InvalidArgument || !strings.Contains(err.Error(), `lead.attributes["employees"]`) {
 		t.Errorf("Predict with a string employees: %v, want INVALID_ARGUMENT naming lead.attributes[\"employees\"]", err)
+	}
+	// In a batch (scored a block at a time), the error names the lead's
+	// index; the leads around it do not hide it.
+	leads := f.protoLeads(t, f.historical(t)[:5])
+	leads[2].SetAttribute(leadscorev1.StringAttribute("employees", "many"))
+	_, err = s.client.PredictBatch(ctx, &leadscorev1.PredictBatchRequest{Leads: leads})
+	if status.Code(err) != codes.InvalidArgument || !strings.Contains(err.Error(), `leads[2].attributes["employees"]`) {
+		t.Errorf("PredictBatch with a string employees in leads[2]: %v, want INVALID_ARGUMENT naming leads[2].attributes[\"employees\"]", err)
 	}
 }

@@ -39,3 +39,36 @@ func TestRecoveryHidesThePanic(t *testing.T) {
 		t.Errorf("the log lacks the panic and its stack:\n%s", logs.String())
 	}
 }
+
+// TestLogUnary: an OK call is logged at debug only, a client mistake at
+// info with its method and code, a server failure at error.
+func TestLogUnary(t *testing.T) {
+	var logs bytes.Buffer
+	s := NewServer(ServerConfig{Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelInfo}))})
+	info := &grpc.UnaryServerInfo{FullMethod: "/leadscore.v1.LeadScoring/Predict"}
+	ctx := context.Background()
+	for _, tc := range []struct {
+		err  error
+		want []string // substrings of the line; none: no line
+	}{
+		{nil, nil},
+		{status.Error(codes.InvalidArgument, "lead.id: missing"),
+			[]string{"level=INFO", `msg="finished call"`, "grpc.service=leadscore.v1.LeadScoring", "grpc.method=Predict", "grpc.code=InvalidArgument", `grpc.error="rpc error: code = InvalidArgument desc = lead.id: missing"`}},
+		{status.Error(codes.Internal, "internal error"), []string{"level=ERROR", "grpc.code=Internal"}},
+	} {
+		logs.Reset()
+		_, err := s.logUnary(ctx, nil, info, func(context.Context, any) (any, error) { return nil, tc.err })
+		if err != tc.err {
+			t.Errorf("logUnary changed the error %v into %v", tc.err, err)
+		}
+		line := logs.String()
+		if len(tc.want) == 0 && line != "" {
+			t.Errorf("OK call logged at info: %s", line)
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(line, w) {
+				t.Errorf("code %v: log line lacks %q:\n%s", status.Code(tc.err), w, line)
+			}
+		}
+	}
+}

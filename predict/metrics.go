@@ -3,7 +3,6 @@ package predict
 import (
 	"net/http"
 
-	grpcprom "github.com/grpc-ecosystem/go-grpc-middleware/providers/prometheus"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -21,7 +20,7 @@ import (
 //	leadscore_model_panics_total{model}              panics recovered in Model.Predict
 type Metrics struct {
 	reg       *prometheus.Registry
-	grpc      *grpcprom.ServerMetrics
+	grpc      *grpcMetrics
 	fallbacks *prometheus.CounterVec
 	reloads   *prometheus.CounterVec
 	scores    *prometheus.HistogramVec
@@ -33,9 +32,8 @@ type Metrics struct {
 // with the Go and process collectors.
 func NewMetrics() *Metrics {
 	m := &Metrics{
-		reg: prometheus.NewRegistry(),
-		grpc: grpcprom.NewServerMetrics(grpcprom.WithServerHandlingTimeHistogram(
-			grpcprom.WithHistogramBuckets([]float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, 1}))),
+		reg:  prometheus.NewRegistry(),
+		grpc: newGRPCMetrics([]float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, 1}),
 		fallbacks: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "leadscore_fallback_total", Help: "Predictions answered by the rules model, by fallback reason.",
 		}, []string{"reason"}),

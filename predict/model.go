@@ -35,7 +35,10 @@ type Model interface {
 	// (e.g. "product_line"), or "" when it has only a global scorer.
 	SegmentColumn() string
 	// Predict scores one lead the server has validated (id, created_at and
-	// events are present and well-formed; attribute types are not checked).
+	// events are present and well-formed, attribute names unique, at most
+	// one value each; attribute types are not checked). It must not keep
+	// the lead, or anything it points to, after it returns: the leads of a
+	// PredictBatch table live in memory the server reuses.
 	// It returns a new Prediction the server may modify, with
 	// probability, score, stage, sub-scores, model name and version and,
 	// when opt.Explain, at most opt.MaxReasons reasons sorted by

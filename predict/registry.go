@@ -58,20 +58,15 @@ type RegistryConfig struct {
 // analytics lead of the synthetic history with a few events.
 func DefaultProbe() *leadscorev1.Lead {
 	created := time.Date(2026, 6, 1, 9, 0, 0, 0, time.UTC)
-	s := func(v string) *leadscorev1.Value {
-		return &leadscorev1.Value{Kind: &leadscorev1.Value_StringValue{StringValue: v}}
-	}
-	n := func(v float64) *leadscorev1.Value {
-		return &leadscorev1.Value{Kind: &leadscorev1.Value_NumberValue{NumberValue: v}}
-	}
+	s, n := leadscorev1.StringAttribute, leadscorev1.NumberAttribute
 	return &leadscorev1.Lead{
 		Id:        "probe",
 		CreatedAt: timestamppb.New(created),
-		Attributes: map[string]*leadscorev1.Value{
-			"product_line": s("analytics"), "source": s("inbound"), "industry": s("software"),
-			"employee_band": s("201-1000"), "employees": n(400), "country": s("US"), "icp_tier": s("B"),
-			"role": s("data_analyst"), "seniority": s("manager"), "email_type": s("business"),
-			"is_competitor": {Kind: &leadscorev1.Value_BoolValue{BoolValue: false}}, "budget": n(50000),
+		Attributes: []*leadscorev1.Attribute{
+			s("product_line", "analytics"), s("source", "inbound"), s("industry", "software"),
+			s("employee_band", "201-1000"), n("employees", 400), s("country", "US"), s("icp_tier", "B"),
+			s("role", "data_analyst"), s("seniority", "manager"), s("email_type", "business"),
+			leadscorev1.BoolAttribute("is_competitor", false), n("budget", 50000),
 		},
 		Events: []*leadscorev1.Event{
 			{Type: "email_open", Ts: timestamppb.New(created.Add(24 * time.Hour))},

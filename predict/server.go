@@ -9,6 +9,7 @@ import (
 	"math"
 	"net/http"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -103,6 +104,7 @@ type Server struct {
 	sink     Sink
 	now      func() time.Time
 	health   *health.Server
+	slabs    sync.Pool   // of *tableSlabs, for PredictBatch tables
 	modelsUp atomic.Bool // the registry serves at least one model
 	healthMu sync.Mutex  // makes each health update see and set one state
 }
@@ -120,6 +122,7 @@ func NewServer(cfg ServerConfig) *Server {
 		reg: cfg.Registry, log: cfg.Logger, metrics: cfg.Metrics, maxBatch: cfg.MaxBatch,
 		shadow: cfg.Shadow, sink: cfg.Log, now: cfg.Now, health: health.NewServer(),
 	}
+	s.slabs.New = func() any { return new(tableSlabs) }
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -225,11 +228,26 @@ func (s *Server) predictOne(ctx context.Context, snap *Snapshot, req *leadscorev
 
 // PredictBatch implements leadscorev1.LeadScoringServer. The whole batch
 // is validated before any lead is scored, and ctx is checked between leads.
+// A table is expanded into leads (leadsFromTable) and scored as they are;
+// its errors name "table.rows[i]…".
 func (s *Server) PredictBatch(ctx context.Context, req *leadscorev1.PredictBatchRequest) (*leadscorev1.PredictBatchResponse, error) {
-	leads := req.GetLeads()
+	leads, path := req.GetLeads(), "leads"
 	switch {
+	case req.GetTable() != nil && len(leads) > 0:
+		return nil, s.toStatus(&fieldError{index: -1, field: "table", msg: "set either leads or table, not both"})
+	case req.GetTable() != nil:
+		sl := s.slabs.Get().(*tableSlabs)
+		defer func() {
+			sl.release() // the leads are not used after the answer is built
+			s.slabs.Put(sl)
+		}()
+		var err error
+		if leads, err = leadsFromTable(req.GetTable(), s.maxBatch, sl); err != nil {
+			return nil, s.toStatus(err)
+		}
+		path = "table.rows"
 	case len(leads) == 0:
-		return nil, s.toStatus(&fieldError{index: -1, field: "leads", msg: "empty: at least one lead is required"})
+		return nil, s.toStatus(&fieldError{index: -1, field: "leads", msg: "empty: at least one lead (or a table) is required"})
 	case len(leads) > s.maxBatch:
 		return nil, s.toStatus(&fieldError{index: -1, field: "leads", msg: fmt.Sprintf("%d leads, the limit is %d", len(leads), s.maxBatch)})
 	}
@@ -238,17 +256,22 @@ func (s *Server) PredictBatch(ctx context.Context, req *leadscorev1.PredictBatch
 		return nil, s.toStatus(err)
 	}
 	for i, l := range leads {
-		if err := validateLead(l, "leads", i); err != nil {
+		if err := validateLeadAttrs(l, path, i, req.GetTable() == nil); err != nil {
 			return nil, s.toStatus(err)
 		}
 	}
 	snap := s.snapshot()
 	out := make([]*leadscorev1.Prediction, len(leads))
+	pre := s.prescore(ctx, snap, &rq, leads)
 	for i, l := range leads {
 		if err := ctx.Err(); err != nil {
 			return nil, s.toStatus(err)
 		}
-		p, err := s.scoreValid(ctx, snap, &rq, l, "leads", i)
+		var pi *prescored
+		if pre != nil {
+			pi = &pre[i]
+		}
+		p, err := s.scoreValidWith(ctx, snap, &rq, l, path, i, pi)
 		if err != nil {
 			return nil, s.toStatus(err)
 		}
@@ -324,6 +347,13 @@ func (s *Server) score(ctx context.Context, snap *Snapshot, rq *request, lead *l
 // scoreValid answers one validated lead: the routed model, else the rules
 // with the reason why.
 func (s *Server) scoreValid(ctx context.Context, snap *Snapshot, rq *request, lead *leadscorev1.Lead, path string, index int) (*leadscorev1.Prediction, error) {
+	return s.scoreValidWith(ctx, snap, rq, lead, path, index, nil)
+}
+
+// scoreValidWith is scoreValid with the model's answer possibly computed
+// already (pre, from prescore): it is used when the lead routes to the
+// entry that computed it, else the model is called.
+func (s *Server) scoreValidWith(ctx context.Context, snap *Snapshot, rq *request, lead *leadscorev1.Lead, path string, index int, pre *prescored) (*leadscorev1.Prediction, error) {
 	if rq.useRules || rq.model == rules.Name {
 		return s.fallback(ctx, lead, rq, ReasonRequested, path, index)
 	}
@@ -334,11 +364,19 @@ func (s *Server) scoreValid(ctx context.Context, snap *Snapshot, rq *request, le
 	if e == nil {
 		return s.fallback(ctx, lead, rq, reason, path, index)
 	}
-	p, err := s.callModel(ctx, e, lead, rq.opt)
-	var ie *InputError
+	var p *leadscorev1.Prediction
+	if pre != nil && pre.e == e {
+		p, err = pre.p, pre.err
+		if err == nil && p == nil {
+			err = fmt.Errorf("model %s returned no prediction", e.name)
+		}
+	} else {
+		p, err = s.callModel(ctx, e, lead, rq.opt)
+	}
 	switch {
 	case err == nil:
-	case errors.As(err, &ie):
+	case asInputError(err) != nil:
+		ie := asInputError(err)
 		return nil, &fieldError{path: path, index: index, field: ie.Field, msg: "value " + strconv.Quote(ie.Value) + ": " + ie.Err.Error()}
 	case ctx.Err() != nil:
 		return nil, ctx.Err()
@@ -365,13 +403,99 @@ func (s *Server) scoreValid(ctx context.Context, snap *Snapshot, rq *request, le
 	return p, nil
 }
 
+// prescored is a model's answer to one lead of a batch, computed by
+// prescore before the batch is answered lead by lead.
+type prescored struct {
+	e   *entry // nil: not computed
+	p   *leadscorev1.Prediction
+	err error
+}
+
+// prescore answers, in one call per model, the leads of a batch routed to
+// a model that scores batches (batchPredictor); nil when there are none
+// or the request asks for reasons or for the rules. A lead that does not
+// route, or whose model panics, is left to scoreValidWith, which then
+// calls the model for that lead alone (and recovers its panic).
+func (s *Server) prescore(ctx context.Context, snap *Snapshot, rq *request, leads []*leadscorev1.Lead) []prescored {
+	if rq.useRules || rq.model == rules.Name || rq.opt.Explain || len(leads) < 2 {
+		return nil
+	}
+	pre := make([]prescored, len(leads))
+	var ents []*entry
+	for i, l := range leads {
+		e, _, err := snap.route(rq.model, l)
+		if err != nil || e == nil {
+			continue
+		}
+		if _, ok := e.model.(batchPredictor); !ok {
+			continue
+		}
+		pre[i].e = e
+		if len(ents) == 0 || !slices.Contains(ents, e) {
+			ents = append(ents, e)
+		}
+	}
+	if len(ents) == 0 {
+		return nil
+	}
+	sub := make([]*leadscorev1.Lead, 0, len(leads))
+	at := make([]int, 0, len(leads))
+	out := make([]*leadscorev1.Prediction, len(leads))
+	errs := make([]error, len(leads))
+	for _, e := range ents {
+		sub, at = sub[:0], at[:0]
+		for i := range pre {
+			if pre[i].e == e {
+				sub, at = append(sub, leads[i]), append(at, i)
+			}
+		}
+		if !s.callBatch(ctx, e, sub, rq.opt, out[:len(sub)], errs[:len(sub)]) {
+			for _, i := range at {
+				pre[i].e = nil
+			}
+			continue
+		}
+		for k, i := range at {
+			pre[i].p, pre[i].err = out[k], errs[k]
+		}
+	}
+	return pre
+}
+
+// callBatch runs e's predictBatch and reports whether it returned; a
+// panic is logged and counted like one of Predict.
+func (s *Server) callBatch(ctx context.Context, e *entry, leads []*leadscorev1.Lead, opt Options, out []*leadscorev1.Prediction, errs []error) (ok bool) {
+	clear(out)
+	clear(errs)
+	defer func() {
+		if r := recover(); r != nil {
+			s.metrics.panics.WithLabelValues(e.name).Inc()
+			s.log.Error("model panicked scoring a batch; scoring its leads one by one", "model", e.name, "version", e.version,
+				"leads", len(leads), "panic", r, "stack", string(debug.Stack()))
+			ok = false
+		}
+	}()
+	e.model.(batchPredictor).predictBatch(ctx, leads, opt, out, errs)
+	return true
+}
+
+// asInputError returns err's *InputError, or nil. A function of its own so
+// that the target of errors.As escapes to the heap only when a model
+// failed, not on every answer.
+func asInputError(err error) *InputError {
+	var ie *InputError
+	if errors.As(err, &ie) {
+		return ie
+	}
+	return nil
+}
+
 // route picks the entry for a request: the named model, else the segment
 // route, else the default. A nil entry comes with the fallback reason.
 func (snap *Snapshot) route(name string, lead *leadscorev1.Lead) (*entry, string, error) {
 	if name == "" {
-		attrs := lead.GetAttributes()
 		for _, col := range snap.routeCols {
-			if v, ok := attrs[col]; ok {
+			if v := lead.Attribute(col); v != nil {
 				if n, ok := snap.routes[col][v.GetStringValue()]; ok {
 					return snap.models[n], "", nil
 				}
@@ -465,14 +589,13 @@ func (s *Server) record(p *leadscorev1.Prediction, lead *leadscorev1.Lead, chall
 	if s.sink == nil {
 		return
 	}
-	attrs := lead.GetAttributes()
 	s.sink.Append(Record{
 		LeadID: p.LeadId, ScoredAt: now, Model: p.ModelName, Version: p.ModelVersion,
 		Source: strings.ToLower(strings.TrimPrefix(p.Source.String(), "SOURCE_")), FallbackReason: p.FallbackReason,
 		Probability: p.Probability, Score: p.Score, Stage: model.StageName(p.Stage),
 		FitScore: p.FitScore, EngagementScore: p.EngagementScore, Reasons: model.FormatReasons(p.Reasons),
 		ChallengerProbability: challenger,
-		ProductLine:           attrs["product_line"].GetStringValue(), LeadSource: attrs["source"].GetStringValue(),
+		ProductLine:           lead.Attribute("product_line").GetStringValue(), LeadSource: lead.Attribute("source").GetStringValue(),
 	})
 }
 

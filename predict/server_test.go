@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"google.golang.org/protobuf/encoding/protowire"
 	"io"
 	"log/slog"
 	"math"
@@ -56,12 +57,12 @@ func loadRules(t testing.TB) *rules.Model {
 
 var created = time.Date(2026, 5, 4, 10, 0, 0, 0, time.UTC)
 
-func sv(s string) *leadscorev1.Value {
-	return &leadscorev1.Value{Kind: &leadscorev1.Value_StringValue{StringValue: s}}
+func sv(name, s string) *leadscorev1.Attribute {
+	return leadscorev1.StringAttribute(name, s)
 }
 
-func nv(x float64) *leadscorev1.Value {
-	return &leadscorev1.Value{Kind: &leadscorev1.Value_NumberValue{NumberValue: x}}
+func nv(name string, x float64) *leadscorev1.Attribute {
+	return leadscorev1.NumberAttribute(name, x)
 }
 
 // lead returns a valid lead; i varies its attributes.
@@ -70,10 +71,10 @@ func lead(id string, i int) *leadscorev1.Lead {
 	return &leadscorev1.Lead{
 		Id:        id,
 		CreatedAt: timestamppb.New(created.Add(time.Duration(i) * time.Hour)),
-		Attributes: map[string]*leadscorev1.Value{
-			"product_line": sv(pl), "source": sv([]string{"inbound", "outbound"}[i%2]),
-			"industry": sv([]string{"software", "retail", "education"}[i%3]), "icp_tier": sv([]string{"A", "B", "C", "D"}[i%4]),
-			"role": sv([]string{"data_analyst", "student", "executive"}[i%3]), "employees": nv(float64(10 * i)),
+		Attributes: []*leadscorev1.Attribute{
+			sv("product_line", pl), sv("source", []string{"inbound", "outbound"}[i%2]),
+			sv("industry", []string{"software", "retail", "education"}[i%3]), sv("icp_tier", []string{"A", "B", "C", "D"}[i%4]),
+			sv("role", []string{"data_analyst", "student", "executive"}[i%3]), nv("employees", float64(10*i)),
 		},
 		Events: []*leadscorev1.Event{
 			{Type: "email_open", Ts: timestamppb.New(created.Add(time.Duration(i+1) * time.Hour))},
@@ -288,9 +289,47 @@ func TestInvalidArgument(t *testing.T) {
 			return err
 		}, codes.InvalidArgument, "lead.events[0].ts: missing"},
 		{"wrong attribute type", func() error {
-			_, err := c.Predict(ctx, &leadscorev1.PredictRequest{Lead: mod(func(l *leadscorev1.Lead) { l.Attributes["employees"] = sv("many") })})
+			_, err := c.Predict(ctx, &leadscorev1.PredictRequest{Lead: mod(func(l *leadscorev1.Lead) { l.SetAttribute(sv("employees", "many")) })})
 			return err
 		}, codes.InvalidArgument, `lead.attributes["employees"]: value "many": wrong type`},
+		{"duplicate attribute", func() error {
+			_, err := c.Predict(ctx, &leadscorev1.PredictRequest{Lead: mod(func(l *leadscorev1.Lead) { l.Attributes = append(l.Attributes, sv("industry", "retail")) })})
+			return err
+		}, codes.InvalidArgument, `lead.attributes["industry"]: duplicate attribute`},
+		{"duplicate attribute the model ignores", func() error {
+			_, err := c.Predict(ctx, &leadscorev1.PredictRequest{Lead: mod(func(l *leadscorev1.Lead) {
+				l.Attributes = append(l.Attributes, nv("shoe_size", 44), nv("hat", 7), nv("shoe_size", 45))
+			})})
+			return err
+		}, codes.InvalidArgument, `lead.attributes["shoe_size"]: duplicate attribute`},
+		{"attribute with two values", func() error {
+			_, err := c.Predict(ctx, &leadscorev1.PredictRequest{Lead: mod(func(l *leadscorev1.Lead) { b := true; l.Attributes[0].BoolValue = &b })})
+			return err
+		}, codes.InvalidArgument, `lead.attributes["product_line"]: more than one value set`},
+		{"attribute without name", func() error {
+			_, err := c.Predict(ctx, &leadscorev1.PredictRequest{Lead: mod(func(l *leadscorev1.Lead) { l.Attributes[2].Name = "" })})
+			return err
+		}, codes.InvalidArgument, `lead.attributes[2].name: missing`},
+		{"attributes in the former map form", func() error {
+			_, err := c.Predict(ctx, &leadscorev1.PredictRequest{Lead: mod(func(l *leadscorev1.Lead) {
+				// A map<string, Value> entry {"employees": number 3} as an
+				// old client encodes it in field 4.
+				entry := protowire.AppendTag(nil, 1, protowire.BytesType)
+				entry = protowire.AppendString(entry, "employees")
+				value := protowire.AppendTag(nil, 1, protowire.Fixed64Type)
+				value = protowire.AppendFixed64(value, math.Float64bits(3))
+				entry = protowire.AppendTag(entry, 2, protowire.BytesType)
+				entry = protowire.AppendBytes(entry, value)
+				raw := protowire.AppendTag(nil, 4, protowire.BytesType)
+				l.ProtoReflect().SetUnknown(protowire.AppendBytes(raw, entry))
+			})})
+			return err
+		}, codes.InvalidArgument, `lead.attributes: field 4 (the former map<string, Value> form) is no longer accepted`},
+		{"batch duplicate attribute", func() error {
+			ls := []*leadscorev1.Lead{lead("1", 1), mod(func(l *leadscorev1.Lead) { l.Attributes = append(l.Attributes, nv("employees", 3)) })}
+			_, err := c.PredictBatch(ctx, &leadscorev1.PredictBatchRequest{Leads: ls})
+			return err
+		}, codes.InvalidArgument, `leads[1].attributes["employees"]: duplicate attribute`},
 		{"negative max_reasons", func() error {
 			_, err := c.Predict(ctx, &leadscorev1.PredictRequest{Lead: lead("X", 0), MaxReasons: -1})
 			return err
@@ -300,7 +339,7 @@ func TestInvalidArgument(t *testing.T) {
 			return err
 		}, codes.InvalidArgument, "as_of: malformed: "},
 		{"empty batch", func() error { _, err := c.PredictBatch(ctx, &leadscorev1.PredictBatchRequest{}); return err },
-			codes.InvalidArgument, "leads: empty: at least one lead is required"},
+			codes.InvalidArgument, "leads: empty: at least one lead (or a table) is required"},
 		{"batch over the limit", func() error {
 			_, err := c.PredictBatch(ctx, &leadscorev1.PredictBatchRequest{Leads: five})
 			return err
@@ -311,10 +350,46 @@ func TestInvalidArgument(t *testing.T) {
 			return err
 		}, codes.InvalidArgument, "leads[3].id: missing"},
 		{"batch wrong attribute type", func() error {
-			ls := []*leadscorev1.Lead{lead("1", 1), mod(func(l *leadscorev1.Lead) { l.Attributes["employees"] = sv("x") })}
+			ls := []*leadscorev1.Lead{lead("1", 1), mod(func(l *leadscorev1.Lead) { l.SetAttribute(sv("employees", "x")) })}
 			_, err := c.PredictBatch(ctx, &leadscorev1.PredictBatchRequest{Leads: ls})
 			return err
 		}, codes.InvalidArgument, `leads[1].attributes["employees"]: value "x": wrong type`},
+		{"batch with leads and a table", func() error {
+			tab, _ := leadscorev1.NewLeadTable(five[:1])
+			_, err := c.PredictBatch(ctx, &leadscorev1.PredictBatchRequest{Leads: five[:1], Table: tab})
+			return err
+		}, codes.InvalidArgument, "table: set either leads or table, not both"},
+		{"table over the limit", func() error {
+			tab, _ := leadscorev1.NewLeadTable(five)
+			_, err := c.PredictBatch(ctx, &leadscorev1.PredictBatchRequest{Table: tab})
+			return err
+		}, codes.InvalidArgument, "table.ids: 5 rows, the limit is 4"},
+		{"table column of the wrong length", func() error {
+			tab, _ := leadscorev1.NewLeadTable(five[:2])
+			tab.Columns[0].Strings = tab.Columns[0].Strings[:1]
+			_, err := c.PredictBatch(ctx, &leadscorev1.PredictBatchRequest{Table: tab})
+			return err
+		}, codes.InvalidArgument, `table.columns["product_line"]: want exactly one of numbers, strings, bools, timestamps_micros with 2 values (one per row)`},
+		{"table event of a row out of range", func() error {
+			tab, _ := leadscorev1.NewLeadTable(five[:2])
+			tab.Events.Rows[3] = 2
+			_, err := c.PredictBatch(ctx, &leadscorev1.PredictBatchRequest{Table: tab})
+			return err
+		}, codes.InvalidArgument, "table.events.rows[3]: row 2 out of range (2 rows)"},
+		{"table value of the wrong type", func() error {
+			ls := []*leadscorev1.Lead{lead("1", 1), lead("2", 2)}
+			ls[0].SetAttribute(sv("employees", "x"))
+			ls[1].SetAttribute(sv("employees", "y"))
+			tab, _ := leadscorev1.NewLeadTable(ls)
+			_, err := c.PredictBatch(ctx, &leadscorev1.PredictBatchRequest{Table: tab})
+			return err
+		}, codes.InvalidArgument, `table.rows[0].attributes["employees"]: value "x": wrong type`},
+		{"table row without id", func() error {
+			tab, _ := leadscorev1.NewLeadTable(five[:2])
+			tab.Ids[1] = ""
+			_, err := c.PredictBatch(ctx, &leadscorev1.PredictBatchRequest{Table: tab})
+			return err
+		}, codes.InvalidArgument, "table.rows[1].id: missing"},
 		{"unknown model", func() error {
 			_, err := c.Predict(ctx, &leadscorev1.PredictRequest{Lead: lead("X", 0), Model: "nope"})
 			return err

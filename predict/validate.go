@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 
+	"google.golang.org/protobuf/encoding/protowire"
+
 	leadscorev1 "leadscore/proto/leadscore/v1"
 )
 
@@ -32,9 +34,17 @@ func (e *fieldError) Error() string {
 }
 
 // validateLead checks what every model relies on: an id, a well-formed
-// created_at, events with a type and a well-formed ts, and well-formed
-// timestamp attributes. Attribute types are the model's business.
+// created_at, events with a type and a well-formed ts, attributes with a
+// name given at most once, and well-formed timestamp attributes. Attribute types are the model's business.
 func validateLead(l *leadscorev1.Lead, path string, index int) error {
+	return validateLeadAttrs(l, path, index, true)
+}
+
+// validateLeadAttrs is validateLead, checking the attributes only when
+// attrs: a lead expanded from a LeadTable has them well-formed by
+// construction (leadsFromTable checked the columns: named, unique, one
+// value kind, timestamps in range), so its checks would be wasted.
+func validateLeadAttrs(l *leadscorev1.Lead, path string, index int, attrs bool) error {
 	bad := func(field, msg string) error { return &fieldError{path: path, index: index, field: field, msg: msg} }
 	if l == nil {
 		return bad("", "missing")
@@ -48,14 +58,9 @@ func validateLead(l *leadscorev1.Lead, path string, index int) error {
 	if err := l.GetCreatedAt().CheckValid(); err != nil {
 		return bad("created_at", "malformed: "+err.Error())
 	}
-	for name, v := range l.GetAttributes() {
-		if name == "" {
-			return bad(`attributes[""]`, "empty attribute name")
-		}
-		if ts, ok := v.GetKind().(*leadscorev1.Value_TimestampValue); ok {
-			if err := ts.TimestampValue.CheckValid(); err != nil {
-				return bad(fmt.Sprintf("attributes[%q]", name), "malformed timestamp: "+err.Error())
-			}
+	if attrs {
+		if err := validateAttributes(l, bad); err != nil {
+			return err
 		}
 	}
 	for i, e := range l.GetEvents() {
@@ -73,3 +78,79 @@ func validateLead(l *leadscorev1.Lead, path string, index int) error {
 	}
 	return nil
 }
+
+// validateAttributes checks that every attribute has a name, at most once,
+// at most one value, and that timestamp values are well-formed. Repeats are found with a
+// 1024-bit set of name hashes on the stack; only a hash collision costs a
+// scan of the names before it, so a valid lead allocates nothing.
+func validateAttributes(l *leadscorev1.Lead, bad func(field, msg string) error) error {
+	if len(l.ProtoReflect().GetUnknown()) > 0 && hasField(l.ProtoReflect().GetUnknown(), oldAttributesField) {
+		return bad("attributes", "field 4 (the former map<string, Value> form) is no longer accepted: send repeated Attribute (field 6)")
+	}
+	attrs := l.GetAttributes()
+	var seen [16]uint64
+	for k, a := range attrs {
+		name := a.GetName()
+		if name == "" {
+			return bad("attributes["+strconv.Itoa(k)+"].name", "missing")
+		}
+		h := uint32(2166136261) // FNV-1a
+		for i := 0; i < len(name); i++ {
+			h = (h ^ uint32(name[i])) * 16777619
+		}
+		h %= 1024
+		if seen[h/64]&(1<<(h%64)) != 0 {
+			for _, b := range attrs[:k] {
+				if b.GetName() == name {
+					return bad(attrField(name), "duplicate attribute")
+				}
+			}
+		}
+		seen[h/64] |= 1 << (h % 64)
+		n := 0
+		if a.NumberValue != nil {
+			n++
+		}
+		if a.StringValue != nil {
+			n++
+		}
+		if a.BoolValue != nil {
+			n++
+		}
+		if ts := a.TimestampValue; ts != nil {
+			n++
+			if err := ts.CheckValid(); err != nil {
+				return bad(attrField(name), "malformed timestamp: "+err.Error())
+			}
+		}
+		if n > 1 {
+			return bad(attrField(name), "more than one value set (number_value, string_value, bool_value and timestamp_value are exclusive)")
+		}
+	}
+	return nil
+}
+
+// oldAttributesField is the number of the map<string, Value> attributes
+// field that Lead had until 2026-11 (now reserved).
+const oldAttributesField protowire.Number = 4
+
+// hasField reports whether the raw (unknown) fields b hold field num.
+func hasField(b []byte, num protowire.Number) bool {
+	for len(b) > 0 {
+		n, typ, m := protowire.ConsumeTag(b)
+		if m < 0 {
+			return false
+		}
+		if n == num {
+			return true
+		}
+		b = b[m:]
+		if m = protowire.ConsumeFieldValue(n, typ, b); m < 0 {
+			return false
+		}
+		b = b[m:]
+	}
+	return false
+}
+
+func attrField(name string) string { return fmt.Sprintf("attributes[%q]", name) }

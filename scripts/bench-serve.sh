@@ -4,18 +4,25 @@
 #
 # Model: the benchmark model of predict/bench_test.go (GBDT, 300 trees of
 # depth 6, 40 features), served by `leadscore serve`. Our load generator is
-# cmd/bench-serve-client (leadscore.v1 proto, a lead with 40 attributes and
-# 50 events); the ceiling's is its own loadgen (40 doubles per item).
+# cmd/bench-serve-client (leadscore.v1 proto, a lead with the 40 attributes
+# and no events, the counterpart of the ceiling's item of 40 doubles); the
+# ceiling's is its own loadgen.
 # For each of RUNS rounds, alternating: ceiling unary c=32, ours unary c=32,
 # ceiling unary c=64, ours unary c=64, ceiling batch100 c=32, ours
-# PredictBatch 100 leads c=32. Every run is bounded (DUR s, at most 120),
+# PredictBatch 100 leads c=32 as Lead messages, then as one LeadTable; and
+# ours with 50 events per lead (unary c=32, batch of 100 as a table),
+# labelled "-ev50", compared with the ceiling's event-less requests. Every run is bounded (DUR s, at most 120),
 # only 127.0.0.1 is targeted, and both servers are killed on exit.
 #
 # Each line is annotated as in the ceiling's run_bench.sh: own= (share of
 # the machine used by server + client), machine= (used by everything; own
 # well below machine means someone else was busy), srv_us/call (server CPU
 # µs per call, the contention-robust figure).
-# Usage: scripts/bench-serve.sh [DUR_SECONDS] [RUNS]   (defaults 10, 3)
+# With BASE=<another checkout of leadscore> (e.g. a copy of the tree before
+# a change), that tree's `leadscore serve` is built too, serves the same
+# model, and every "ours" load is also measured against it right after
+# ("base-…" lines), so a change is judged against its baseline in one run.
+# Usage: [BASE=dir] scripts/bench-serve.sh [DUR_SECONDS] [RUNS]   (defaults 10, 3)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DUR=${1:-10}
@@ -26,11 +33,13 @@ if [ "$DUR" -gt 120 ]; then echo "DUR is capped at 120 s" >&2; exit 2; fi
 if [ ! -d "$CEILING/cmd/server" ]; then echo "the gRPC ceiling harness is missing: $CEILING" >&2; exit 1; fi
 CEIL_ADDR=127.0.0.1:50061
 OUR_ADDR=127.0.0.1:50062
+BASE_ADDR=127.0.0.1:50063
+BASE=${BASE:-}
 TMP=$(mktemp -d)
-CPID="" OPID=""
+CPID="" OPID="" BPID=""
 cleanup() {
-  for p in $CPID $OPID; do kill "$p" 2>/dev/null || true; done
-  for p in $CPID $OPID; do wait "$p" 2>/dev/null || true; done
+  for p in $CPID $OPID $BPID; do kill "$p" 2>/dev/null || true; done
+  for p in $CPID $OPID $BPID; do wait "$p" 2>/dev/null || true; done
   rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -39,6 +48,7 @@ trap 'exit 130' INT TERM
 echo "# building leadscore, bench-serve-client, and the ceiling's server and loadgen (from $CEILING)"
 go build -o "$TMP/leadscore" ./cmd/leadscore
 go build -o "$TMP/client" ./cmd/bench-serve-client
+if [ -n "$BASE" ]; then (cd "$BASE" && go build -o "$TMP/leadscore-base" ./cmd/leadscore); fi
 (cd "$CEILING" && go build -o "$TMP/ceiling-server" ./cmd/server && go build -o "$TMP/loadgen" ./cmd/loadgen)
 echo "# training the benchmark model (300 trees, depth 6, 40 features) into $TMP/models"
 go test -count 1 -run '^$' -bench 'BenchmarkArtifactPredictLead/no_reasons' -benchtime 1x ./predict/ -args -bench-model-out "$TMP/models" > "$TMP/train.log" 2>&1 ||
@@ -54,6 +64,16 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 grep "serving on" "$TMP/serve.log" || { echo "leadscore serve did not start" >&2; cat "$TMP/serve.log"; exit 1; }
+if [ -n "$BASE" ]; then
+  "$TMP/leadscore-base" serve --models "$TMP/models" --addr "$BASE_ADDR" --metrics-addr "" --poll 1h > "$TMP/base.log" 2>&1 &
+  BPID=$!
+  for _ in $(seq 1 100); do
+    grep -q "serving on" "$TMP/base.log" 2>/dev/null && break
+    kill -0 "$BPID" 2>/dev/null || { cat "$TMP/base.log"; exit 1; }
+    sleep 0.1
+  done
+  grep "serving on" "$TMP/base.log" || { echo "the baseline's leadscore serve did not start" >&2; cat "$TMP/base.log"; exit 1; }
+fi
 
 NCPU=$(nproc)
 TCK=$(getconf CLK_TCK)
@@ -96,9 +116,17 @@ for r in $(seq 1 "$RUNS"); do
   for c in 32 64; do
     measure "ceiling-unary-c$c" "$CPID" "$TMP/loadgen" -addr "$CEIL_ADDR" -mode unary -c "$c" -duration "${DUR}s" | tee -a "$RES"
     measure "ours-unary-c$c" "$OPID" "$TMP/client" -addr "$OUR_ADDR" -mode unary -c "$c" -duration "${DUR}s" | tee -a "$RES"
+    if [ -n "$BASE" ]; then measure "base-unary-c$c" "$BPID" "$TMP/client" -addr "$BASE_ADDR" -mode unary -c "$c" -duration "${DUR}s" | tee -a "$RES"; fi
   done
   measure "ceiling-batch100-c32" "$CPID" "$TMP/loadgen" -addr "$CEIL_ADDR" -mode batch -batch 100 -c 32 -duration "${DUR}s" | tee -a "$RES"
   measure "ours-batch100-c32" "$OPID" "$TMP/client" -addr "$OUR_ADDR" -mode batch -batch 100 -c 32 -duration "${DUR}s" | tee -a "$RES"
+  if [ -n "$BASE" ]; then measure "base-batch100-c32" "$BPID" "$TMP/client" -addr "$BASE_ADDR" -mode batch -batch 100 -c 32 -duration "${DUR}s" | tee -a "$RES"; fi
+  measure "ours-table100-c32" "$OPID" "$TMP/client" -addr "$OUR_ADDR" -mode batch -table -batch 100 -c 32 -duration "${DUR}s" | tee -a "$RES"
+  if [ -n "$BASE" ]; then measure "base-table100-c32" "$BPID" "$TMP/client" -addr "$BASE_ADDR" -mode batch -table -batch 100 -c 32 -duration "${DUR}s" | tee -a "$RES"; fi
+  measure "ours-unary-c32-ev50" "$OPID" "$TMP/client" -addr "$OUR_ADDR" -mode unary -events 50 -c 32 -duration "${DUR}s" | tee -a "$RES"
+  if [ -n "$BASE" ]; then measure "base-unary-c32-ev50" "$BPID" "$TMP/client" -addr "$BASE_ADDR" -mode unary -events 50 -c 32 -duration "${DUR}s" | tee -a "$RES"; fi
+  measure "ours-table100-c32-ev50" "$OPID" "$TMP/client" -addr "$OUR_ADDR" -mode batch -table -events 50 -batch 100 -c 32 -duration "${DUR}s" | tee -a "$RES"
+  if [ -n "$BASE" ]; then measure "base-table100-c32-ev50" "$BPID" "$TMP/client" -addr "$BASE_ADDR" -mode batch -table -events 50 -batch 100 -c 32 -duration "${DUR}s" | tee -a "$RES"; fi
 done
 
 echo
@@ -110,15 +138,38 @@ awk '
   { lab = $1; for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
     k = ++n[lab]; items[lab, k] = v["items/s"]; us[lab, k] = v["srv_us/call"]; p50[lab, k] = v["p50"] + 0; errs[lab] += v["errs"] }
   END {
-    printf "%-12s %14s %14s %7s %12s %12s %10s %10s %6s\n", "load", "ceiling items/s", "ours items/s", "ours/ceil", "ceil srv_us", "ours srv_us", "ceil p50", "ours p50", "errs"
-    split("unary-c32 unary-c64 batch100-c32", loads, " ")
-    for (L = 1; L <= 3; L++) {
-      c = "ceiling-" loads[L]; o = "ours-" loads[L]
+    printf "%-22s %14s %14s %7s %12s %12s %10s %10s %6s\n", "load (ours vs ceiling)", "ceiling items/s", "ours items/s", "ours/ceil", "ceil srv_us", "ours srv_us", "ceil p50", "ours p50", "errs"
+    split("unary-c32 unary-c64 batch100-c32 table100-c32 unary-c32-ev50 table100-c32-ev50", loads, " ")
+    split("unary-c32 unary-c64 batch100-c32 batch100-c32 unary-c32 batch100-c32", ceils, " ")
+    for (L = 1; L <= 6; L++) {
+      c = "ceiling-" ceils[L]; o = "ours-" loads[L]
       for (k = 1; k <= n[c]; k++) { a1[k] = items[c, k]; a2[k] = us[c, k]; a3[k] = p50[c, k] }
       ci = med(a1, n[c]); cu = med(a2, n[c]); cp = med(a3, n[c])
       for (k = 1; k <= n[o]; k++) { a1[k] = items[o, k]; a2[k] = us[o, k]; a3[k] = p50[o, k] }
       oi = med(a1, n[o]); ou = med(a2, n[o]); op = med(a3, n[o])
-      printf "%-12s %14.0f %14.0f %6.0f%% %12.1f %12.1f %8.2fms %8.2fms %6d\n", loads[L], ci, oi, (ci > 0 ? 100 * oi / ci : 0), cu, ou, cp, op, errs[o] + errs[c]
+      printf "%-22s %14.0f %14.0f %6.0f%% %12.1f %12.1f %8.2fms %8.2fms %6d\n", loads[L], ci, oi, (ci > 0 ? 100 * oi / ci : 0), cu, ou, cp, op, errs[o]
     }
   }' "$RES"
-echo "bars: unary ours/ceiling >= 70%; PredictBatch(100) >= 300000 leads/s"
+if [ -n "$BASE" ]; then
+  echo
+  echo "## ours vs the baseline $BASE, medians over $RUNS rounds"
+  awk '
+    function med(a, n,   i, j, t) { for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+      return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
+    / FAILED/ { next }
+    { lab = $1; for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+      k = ++n[lab]; items[lab, k] = v["items/s"]; us[lab, k] = v["srv_us/call"]; all[lab, k] = v["all_us/call"] }
+    END {
+      printf "%-22s %14s %14s %8s %12s %12s %12s %12s\n", "load", "base items/s", "ours items/s", "ours/base", "base srv_us", "ours srv_us", "base all_us", "ours all_us"
+      split("unary-c32 unary-c64 batch100-c32 table100-c32 unary-c32-ev50 table100-c32-ev50", loads, " ")
+      for (L = 1; L <= 6; L++) {
+        b = "base-" loads[L]; o = "ours-" loads[L]
+        for (k = 1; k <= n[b]; k++) { a1[k] = items[b, k]; a2[k] = us[b, k]; a3[k] = all[b, k] }
+        bi = med(a1, n[b]); bu = med(a2, n[b]); ba = med(a3, n[b])
+        for (k = 1; k <= n[o]; k++) { a1[k] = items[o, k]; a2[k] = us[o, k]; a3[k] = all[o, k] }
+        oi = med(a1, n[o]); ou = med(a2, n[o]); oa = med(a3, n[o])
+        printf "%-22s %14.0f %14.0f %7.0f%% %12.1f %12.1f %12.1f %12.1f\n", loads[L], bi, oi, (bi > 0 ? 100 * oi / bi : 0), bu, ou, ba, oa
+      }
+    }' "$RES"
+fi
+echo "bars: unary ours/ceiling >= 70%; PredictBatch(100) >= 300000 leads/s (-ev50 rows: 50 events per lead, not the bar's request)"

@@ -6,7 +6,10 @@
 //
 // The lead is the one the benchmark model of predict/bench_test.go is
 // trained on: 40 attributes (num00..num19, crm00..crm09, cat0..cat7,
-// flag0..flag1) and 50 events of three types. It prints one line in the
+// flag0..flag1), the counterpart of the ceiling's 40 doubles, and by
+// default no events (-events 50 adds a realistic activity history). With
+// -table, a batch is sent as one LeadTable (columns) instead of Lead
+// messages, and the line says "table" instead of "batch". It prints one line in the
 // ceiling loadgen's format, so scripts/bench-serve.sh annotates both alike:
 //
 //	leadscore unary c=32 conns=1 rps=… items/s=… p50=… p90=… p99=… max=… errs=0 total=…
@@ -39,8 +42,9 @@ func main() {
 	conc := flag.Int("c", 32, "concurrent workers")
 	conns := flag.Int("conns", 1, "client connections (workers are spread over them)")
 	batch := flag.Int("batch", 100, "leads per PredictBatch request")
-	events := flag.Int("events", 50, "events per lead")
+	events := flag.Int("events", 0, "events per lead (the ceiling sends none)")
 	explain := flag.Bool("explain", false, "ask for reasons")
+	table := flag.Bool("table", false, "batch mode: send the leads as one LeadTable (columns) instead of Lead messages")
 	dur := flag.Duration("duration", 10*time.Second, "measurement time (at most 2m)")
 	warm := flag.Duration("warmup", time.Second, "warm-up time, not measured")
 	flag.Parse()
@@ -61,6 +65,13 @@ func main() {
 	breq := &leadscorev1.PredictBatchRequest{Explain: *explain}
 	for i := range *batch {
 		breq.Leads = append(breq.Leads, benchLead("lead-"+strconv.Itoa(i), i, *events))
+	}
+	if *table {
+		tab, err := leadscorev1.NewLeadTable(breq.Leads)
+		if err != nil {
+			log.Fatal(err)
+		}
+		breq.Leads, breq.Table = nil, tab
 	}
 
 	ctx, cancel := context.WithTimeout(context.Background(), *warm+*dur+10*time.Second)
@@ -126,8 +137,12 @@ func main() {
 	if firstErr != nil {
 		fmt.Fprintln(os.Stderr, "bench-serve-client: first error:", firstErr)
 	}
+	label := *mode
+	if *mode == "batch" && *table {
+		label = "table"
+	}
 	fmt.Printf("leadscore %s c=%d conns=%d rps=%.0f items/s=%.0f p50=%s p90=%s p99=%s max=%s errs=%d total=%d\n",
-		*mode, *conc, *conns, rps, items, r(q(0.50)), r(q(0.90)), r(q(0.99)), r(q(1)), errs, total)
+		label, *conc, *conns, rps, items, r(q(0.50)), r(q(0.90)), r(q(0.99)), r(q(1)), errs, total)
 	if errs > 0 {
 		os.Exit(1)
 	}
@@ -157,22 +172,19 @@ func check(addr, mode string, dur time.Duration, conc, conns, batch int) error {
 // the 45 days after its creation (three types, 5:4:1).
 func benchLead(id string, i, n int) *leadscorev1.Lead {
 	created := time.Date(2026, 6, 1, 9, 0, 0, 0, time.UTC).Add(time.Duration(i) * time.Hour)
-	num := func(v float64) *leadscorev1.Value {
-		return &leadscorev1.Value{Kind: &leadscorev1.Value_NumberValue{NumberValue: v}}
-	}
-	attrs := map[string]*leadscorev1.Value{}
+	attrs := make([]*leadscorev1.Attribute, 0, 40)
 	for j := range 20 {
-		attrs[fmt.Sprintf("num%02d", j)] = num(float64((i*7+j*13)%23)/7 - 1.5)
+		attrs = append(attrs, leadscorev1.NumberAttribute(fmt.Sprintf("num%02d", j), float64((i*7+j*13)%23)/7-1.5))
 	}
 	for j := range 10 {
-		attrs[fmt.Sprintf("crm%02d", j)] = num(float64(i + j))
+		attrs = append(attrs, leadscorev1.NumberAttribute(fmt.Sprintf("crm%02d", j), float64(i+j)))
 	}
 	levels := []int{3, 5, 8, 12, 4, 20, 40, 6}
 	for k, lv := range levels {
-		attrs[fmt.Sprintf("cat%d", k)] = &leadscorev1.Value{Kind: &leadscorev1.Value_StringValue{StringValue: fmt.Sprintf("c%d_%d", k, (i+k)%lv)}}
+		attrs = append(attrs, leadscorev1.StringAttribute(fmt.Sprintf("cat%d", k), fmt.Sprintf("c%d_%d", k, (i+k)%lv)))
 	}
 	for k := range 2 {
-		attrs[fmt.Sprintf("flag%d", k)] = &leadscorev1.Value{Kind: &leadscorev1.Value_BoolValue{BoolValue: (i+k)%3 == 0}}
+		attrs = append(attrs, leadscorev1.BoolAttribute(fmt.Sprintf("flag%d", k), (i+k)%3 == 0))
 	}
 	types := []string{"email_open", "page_view", "demo_request"}
 	evs := make([]*leadscorev1.Event, n)

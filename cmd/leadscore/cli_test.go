@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -281,9 +282,9 @@ func cliParity(t *testing.T, ctx context.Context, addr string, spec *features.Sp
 		t.Fatal(err)
 	}
 	for _, l := range pl {
-		for _, k := range []string{"outcome", "closed_at", "amount", "sales_calls"} {
-			delete(l.Attributes, k)
-		}
+		l.Attributes = slices.DeleteFunc(l.Attributes, func(a *leadscorev1.Attribute) bool {
+			return slices.Contains([]string{"outcome", "closed_at", "amount", "sales_calls"}, a.GetName())
+		})
 	}
 	want := map[string][2]float64{} // probability, score
 	stage := map[string]string{}
@@ -323,8 +324,8 @@ func cliParity(t *testing.T, ctx context.Context, addr string, spec *features.Sp
 
 // grpcurlLead is a lead as a backend would write it in JSON.
 const grpcurlLead = `{"lead": {"id": "L-grpcurl", "created_at": "2026-06-01T09:00:00Z",
-  "attributes": {"industry": {"string_value": "software"}, "employees": {"number_value": 400},
-    "role": {"string_value": "data_analyst"}, "is_competitor": {"bool_value": false}},
+  "attributes": [{"name": "industry", "string_value": "software"}, {"name": "employees", "number_value": 400},
+    {"name": "role", "string_value": "data_analyst"}, {"name": "is_competitor", "bool_value": false}],
   "events": [{"type": "pricing_page", "ts": "2026-06-03T10:00:00Z"}, {"type": "email_open", "ts": "2026-06-02T08:00:00Z"}]},
  "explain": true, "max_reasons": 2, "request_id": "r-1"}`
 

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -69,9 +70,9 @@ func run(w io.Writer) error {
 		return err
 	}
 	for _, l := range sample {
-		for _, k := range []string{spec.Label.Column, "closed_at", "amount", "sales_calls"} {
-			delete(l.Attributes, k)
-		}
+		l.Attributes = slices.DeleteFunc(l.Attributes, func(a *leadscorev1.Attribute) bool {
+			return slices.Contains([]string{spec.Label.Column, "closed_at", "amount", "sales_calls"}, a.GetName())
+		})
 	}
 
 	conn, err := grpc.NewClient(*addr, grpc.WithTransportCredentials(insecure.NewCredentials()))

@@ -326,26 +326,25 @@ func (m *Model) Score(lead *leadscorev1.Lead, asOf time.Time) Result {
 	}
 	st.reset(created.UnixMicro(), cutoff.UnixMicro())
 	res := Result{Reasons: make([]Reason, 0, 8)}
-	attrs := lead.GetAttributes()
 	for _, i := range m.c.attrs {
 		name := m.Points[i].Attribute
-		v, ok := attrs[name]
-		if !ok {
+		v := lead.Attribute(name) // the first of that name; the server rejects repeats
+		if v == nil {
 			continue
 		}
-		switch x := v.GetKind().(type) {
-		case *leadscorev1.Value_StringValue:
-			st.vals[i] = value{kind: valString, s: x.StringValue}
-		case *leadscorev1.Value_NumberValue:
-			if finite(x.NumberValue) {
-				st.vals[i] = value{kind: valNumber, f: x.NumberValue}
+		switch {
+		case v.StringValue != nil:
+			st.vals[i] = value{kind: valString, s: *v.StringValue}
+		case v.NumberValue != nil:
+			if x := *v.NumberValue; finite(x) {
+				st.vals[i] = value{kind: valNumber, f: x}
 			} else {
-				res.Warnings = appendOnce(res.Warnings, fmt.Sprintf("attribute %q: %v treated as missing", name, x.NumberValue))
+				res.Warnings = appendOnce(res.Warnings, fmt.Sprintf("attribute %q: %v treated as missing", name, x))
 			}
-		case *leadscorev1.Value_BoolValue:
-			st.vals[i] = value{kind: valBool, b: x.BoolValue}
-		case *leadscorev1.Value_TimestampValue:
-			st.vals[i] = value{kind: valTime, f: float64(x.TimestampValue.AsTime().UnixMicro())}
+		case v.BoolValue != nil:
+			st.vals[i] = value{kind: valBool, b: *v.BoolValue}
+		case v.TimestampValue != nil:
+			st.vals[i] = value{kind: valTime, f: float64(v.TimestampValue.AsTime().UnixMicro())}
 		}
 	}
 	for _, e := range lead.GetEvents() {

@@ -29,8 +29,8 @@ calibration: [{points: 0, probability: 0.02}, {points: 40, probability: 0.5}]
 	lead := &leadscorev1.Lead{
 		Id:        "L1",
 		CreatedAt: timestamppb.New(created),
-		Attributes: map[string]*leadscorev1.Value{
-			"seniority": {Kind: &leadscorev1.Value_StringValue{StringValue: "vp"}},
+		Attributes: []*leadscorev1.Attribute{
+			leadscorev1.StringAttribute("seniority", "vp"),
 		},
 		Events: []*leadscorev1.Event{
 			// 14 days before the as-of time: counts 0.5 → 10 points.

@@ -31,14 +31,14 @@ func loadDefault(t testing.TB) *rules.Model {
 	return m
 }
 
-func str(s string) *leadscorev1.Value {
-	return &leadscorev1.Value{Kind: &leadscorev1.Value_StringValue{StringValue: s}}
+func str(name, s string) *leadscorev1.Attribute {
+	return leadscorev1.StringAttribute(name, s)
 }
-func num(x float64) *leadscorev1.Value {
-	return &leadscorev1.Value{Kind: &leadscorev1.Value_NumberValue{NumberValue: x}}
+func num(name string, x float64) *leadscorev1.Attribute {
+	return leadscorev1.NumberAttribute(name, x)
 }
-func boolean(b bool) *leadscorev1.Value {
-	return &leadscorev1.Value{Kind: &leadscorev1.Value_BoolValue{BoolValue: b}}
+func boolean(name string, b bool) *leadscorev1.Attribute {
+	return leadscorev1.BoolAttribute(name, b)
 }
 func ev(typ string, ts time.Time) *leadscorev1.Event {
 	return &leadscorev1.Event{Type: typ, Ts: timestamppb.New(ts)}
@@ -128,13 +128,13 @@ func TestScoreKnownAnswer(t *testing.T) {
 	lead := &leadscorev1.Lead{
 		Id:        "L1",
 		CreatedAt: timestamppb.New(created),
-		Attributes: map[string]*leadscorev1.Value{
-			"icp_tier":  str("A"),        // +15
-			"industry":  str("software"), // +6
-			"role":      str("student"),  // -40
-			"employees": str("many"),     // a string for a range rule: ignored, warned
-			"budget":    num(math.NaN()), // missing, warned
-			"unknown":   str("x"),        // not named by any rule
+		Attributes: []*leadscorev1.Attribute{
+			str("icp_tier", "A"),        // +15
+			str("industry", "software"), // +6
+			str("role", "student"),      // -40
+			str("employees", "many"),    // a string for a range rule: ignored, warned
+			num("budget", math.NaN()),   // missing, warned
+			str("unknown", "x"),         // not named by any rule
 		},
 		Events: []*leadscorev1.Event{
 			ev("demo_request", cutoff.Add(-336*time.Hour)), // one half-life old: 0.5 × 25 = 12.5
@@ -190,10 +190,10 @@ func TestBooleansNumbersAndInactivity(t *testing.T) {
 	lead := &leadscorev1.Lead{
 		Id:        "L2",
 		CreatedAt: timestamppb.New(created),
-		Attributes: map[string]*leadscorev1.Value{
-			"is_competitor": boolean(true), // -60
-			"employees":     num(51),       // +6: 51 is in [51, inf)
-			"budget":        num(250000),   // +3 known, +5 large
+		Attributes: []*leadscorev1.Attribute{
+			boolean("is_competitor", true), // -60
+			num("employees", 51),           // +6: 51 is in [51, inf)
+			num("budget", 250000),          // +3 known, +5 large
 		},
 	}
 	// No events, created 30 days before the cut-off: inactive (-10).
@@ -208,7 +208,7 @@ func TestBooleansNumbersAndInactivity(t *testing.T) {
 	if math.Abs(got.Points-want) > 1e-12 {
 		t.Errorf("points %v, want %v", got.Points, want)
 	}
-	lead.Attributes["is_competitor"] = boolean(false)
+	lead.SetAttribute(boolean("is_competitor", false))
 	if got := m.Score(lead, time.Time{}); math.Abs(got.Points-(want+60)) > 1e-12 {
 		t.Errorf("non-competitor points %v, want %v", got.Points, want+60)
 	}
@@ -297,14 +297,14 @@ func TestScoreTableMatchesScore(t *testing.T) {
 		c := created.Add(time.Duration(rng.IntN(1000)) * time.Hour)
 		createdAt[i] = c.UnixMicro()
 		cutoffs[i] = c.Add(720 * time.Hour).UnixMicro()
-		l := &leadscorev1.Lead{Id: ids[i], CreatedAt: timestamppb.New(c), Attributes: map[string]*leadscorev1.Value{
-			"role": str(role[i]), "is_competitor": boolean(comp[i]),
+		l := &leadscorev1.Lead{Id: ids[i], CreatedAt: timestamppb.New(c), Attributes: []*leadscorev1.Attribute{
+			str("role", role[i]), boolean("is_competitor", comp[i]),
 		}}
 		if tierOK[i] {
-			l.Attributes["icp_tier"] = str(tier[i])
+			l.SetAttribute(str("icp_tier", tier[i]))
 		}
 		if !math.IsNaN(emp[i]) {
-			l.Attributes["employees"] = num(emp[i])
+			l.SetAttribute(num("employees", emp[i]))
 		}
 		for range rng.IntN(8) {
 			typ := types[rng.IntN(len(types))]
@@ -402,10 +402,10 @@ func BenchmarkRulesScore(b *testing.B) {
 	cutoff := created.Add(720 * time.Hour)
 	lead := &leadscorev1.Lead{
 		Id: "L1", CreatedAt: timestamppb.New(created),
-		Attributes: map[string]*leadscorev1.Value{
-			"icp_tier": str("B"), "industry": str("software"), "employees": num(300), "country": str("US"),
-			"role": str("data_analyst"), "seniority": str("director"), "email_type": str("business"),
-			"source": str("inbound"), "product_line": str("analytics"), "is_competitor": boolean(false), "budget": num(5e4),
+		Attributes: []*leadscorev1.Attribute{
+			str("icp_tier", "B"), str("industry", "software"), num("employees", 300), str("country", "US"),
+			str("role", "data_analyst"), str("seniority", "director"), str("email_type", "business"),
+			str("source", "inbound"), str("product_line", "analytics"), boolean("is_competitor", false), num("budget", 5e4),
 		},
 	}
 	for i := range 20 {

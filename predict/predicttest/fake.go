@@ -127,12 +127,12 @@ func (f *Fake) Predict(ctx context.Context, lead *leadscorev1.Lead, opt predict.
 		return nil, errors.New(f.spec.Error)
 	}
 	attrs := lead.GetAttributes()
-	if c := f.spec.SegmentColumn; c != "" && slices.Contains(f.spec.Gated, attrs[c].GetStringValue()) {
-		return nil, fmt.Errorf("fake %s: %s=%s: %w", f.spec.Name, c, attrs[c].GetStringValue(), predict.ErrSegmentBelowMinimum)
+	if c := f.spec.SegmentColumn; c != "" && slices.Contains(f.spec.Gated, lead.Attribute(c).GetStringValue()) {
+		return nil, fmt.Errorf("fake %s: %s=%s: %w", f.spec.Name, c, lead.Attribute(c).GetStringValue(), predict.ErrSegmentBelowMinimum)
 	}
 	if n := f.spec.NumericAttr; n != "" {
-		if v, ok := attrs[n]; ok {
-			if _, isNum := v.GetKind().(*leadscorev1.Value_NumberValue); !isNum {
+		if v := lead.Attribute(n); v != nil {
+			if v.NumberValue == nil {
 				return nil, &predict.InputError{Field: fmt.Sprintf("attributes[%q]", n), Value: v.GetStringValue(), Err: predict.ErrWrongType}
 			}
 		}
@@ -140,12 +140,12 @@ func (f *Fake) Predict(ctx context.Context, lead *leadscorev1.Lead, opt predict.
 	var reasons []*leadscorev1.Reason
 	p := f.spec.Base
 	names := make([]string, 0, len(attrs))
-	for k := range attrs {
-		names = append(names, k)
+	for _, a := range attrs {
+		names = append(names, a.GetName())
 	}
 	sort.Strings(names)
 	for _, k := range names {
-		if s := attrs[k].GetStringValue(); s != "" {
+		if s := lead.Attribute(k).GetStringValue(); s != "" {
 			c := float64(len(s)) / 100
 			p += c
 			reasons = append(reasons, &leadscorev1.Reason{Feature: k, Value: s, Contribution: c, Group: leadscorev1.FeatureGroup_FEATURE_GROUP_FIT})

@@ -1,0 +1,292 @@
+package leadscorev1_test
+
+import (
+	"bytes"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"google.golang.org/protobuf/encoding/protowire"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/testing/protocmp"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/google/go-cmp/cmp"
+
+	leadscorev1 "leadscore/proto/leadscore/v1"
+)
+
+// randomRequest is a PredictRequest with every field of the schema set
+// or not at random, seeded.
+func randomRequest(rng *rand.Rand) *leadscorev1.PredictRequest {
+	ts := func() *timestamppb.Timestamp {
+		return &timestamppb.Timestamp{Seconds: rng.Int64N(4e11) - 6e10, Nanos: rng.Int32N(1e9)}
+	}
+	s := func() string { return []string{"", "a", "saas", "é-ü", "lead-000001"}[rng.IntN(5)] }
+	l := &leadscorev1.Lead{Id: s(), AccountId: s()}
+	if rng.IntN(4) > 0 {
+		l.CreatedAt = ts()
+	}
+	for j := range rng.IntN(12) {
+		a := &leadscorev1.Attribute{Name: fmt.Sprintf("a%d", j)}
+		switch rng.IntN(6) {
+		case 0:
+			v := rng.NormFloat64()
+			a.NumberValue = &v
+		case 1:
+			v := s()
+			a.StringValue = &v
+		case 2:
+			v := rng.IntN(2) == 0
+			a.BoolValue = &v
+		case 3:
+			a.TimestampValue = ts()
+		case 4: // two values: the server rejects it, the decoder must keep it
+			v, w := math.NaN(), s()
+			a.NumberValue, a.StringValue = &v, &w
+		}
+		l.Attributes = append(l.Attributes, a)
+	}
+	for range rng.IntN(5) {
+		e := &leadscorev1.Event{Type: s()}
+		if rng.IntN(3) > 0 {
+			e.Ts = ts()
+		}
+		if rng.IntN(2) == 0 {
+			v := rng.Float64()
+			e.Value = &v
+		}
+		l.Events = append(l.Events, e)
+	}
+	r := &leadscorev1.PredictRequest{Model: s(), Explain: rng.IntN(2) == 0, MaxReasons: rng.Int32N(7) - 1,
+		UseRules: rng.IntN(2) == 0, RequestId: s()}
+	if rng.IntN(5) > 0 {
+		r.Lead = l
+	}
+	if rng.IntN(3) == 0 {
+		r.AsOf = ts()
+	}
+	return r
+}
+
+// checkSame decodes raw with UnmarshalPredictRequest and proto.Unmarshal
+// and fails unless both fail or both give equal messages (unknown fields
+// included).
+func checkSame(t *testing.T, raw []byte) {
+	t.Helper()
+	var got, want leadscorev1.PredictRequest
+	errGot, errWant := leadscorev1.UnmarshalPredictRequest(raw, &got), proto.Unmarshal(raw, &want)
+	if (errGot == nil) != (errWant == nil) {
+		t.Fatalf("% x: error %v, proto.Unmarshal's %v", raw, errGot, errWant)
+	}
+	if errWant != nil {
+		return
+	}
+	// Compared by deterministic encoding: bit for bit (NaNs too), unknown
+	// fields included.
+	det := proto.MarshalOptions{Deterministic: true}
+	g, err := det.Marshal(&got)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := det.Marshal(&want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(g, w) {
+		t.Fatalf("% x: differs from proto.Unmarshal (-want +got):\n%s", raw, cmp.Diff(&want, &got, protocmp.Transform()))
+	}
+}
+
+// TestUnmarshalPredictRequestEqualsProto is a property test: random
+// requests, their encodings with unknown and reserved fields appended,
+// repeated fields, and random byte corruptions all decode as
+// proto.Unmarshal decodes them.
+func TestUnmarshalPredictRequestEqualsProto(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 11))
+	for range 3000 {
+		raw, err := proto.Marshal(randomRequest(rng))
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkSame(t, raw)
+		// Concatenation merges: a second lead, as_of, created_at.
+		checkSame(t, append(append([]byte(nil), raw...), raw...))
+		// An unknown field, and the reserved Lead field 4.
+		checkSame(t, protowire.AppendVarint(protowire.AppendTag(append([]byte(nil), raw...), 99, protowire.VarintType), 5))
+		lead := protowire.AppendBytes(protowire.AppendTag(nil, 4, protowire.BytesType), []byte{0x0a, 0x01, 'x'})
+		checkSame(t, protowire.AppendBytes(protowire.AppendTag(append([]byte(nil), raw...), 1, protowire.BytesType), lead))
+		// Corruptions.
+		for range 4 {
+			if len(raw) == 0 {
+				break
+			}
+			bad := append([]byte(nil), raw...)
+			bad[rng.IntN(len(bad))] = byte(rng.IntN(256))
+			checkSame(t, bad)
+			checkSame(t, bad[:rng.IntN(len(bad))])
+		}
+	}
+	// Invalid UTF-8 in a lead's string.
+	checkSame(t, protowire.AppendBytes(protowire.AppendTag(nil, 1, protowire.BytesType),
+		protowire.AppendBytes(protowire.AppendTag(nil, 1, protowire.BytesType), []byte{0xff, 0xfe})))
+}
+
+// TestUnmarshalPredictRequestAllocates checks that the benchmark request
+// (40 attributes) takes the fast path: a fixed handful of allocations,
+// not several per attribute (proto.Unmarshal makes 139).
+func TestUnmarshalPredictRequestAllocates(t *testing.T) {
+	raw, err := proto.Marshal(benchRequest(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	allocs := testing.AllocsPerRun(100, func() {
+		var r leadscorev1.PredictRequest
+		if err := leadscorev1.UnmarshalPredictRequest(raw, &r); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if allocs > 12 {
+		t.Errorf("%v allocations per decode, want at most 12", allocs)
+	}
+}
+
+// FuzzUnmarshalPredictRequest checks that any input decodes as
+// proto.Unmarshal decodes it.
+func FuzzUnmarshalPredictRequest(f *testing.F) {
+	for _, n := range []int{0, 3} {
+		raw, err := proto.Marshal(benchRequest(n))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(raw)
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) { checkSame(t, raw) })
+}
+
+// checkSameBatch is checkSame for PredictBatchRequest.
+func checkSameBatch(t *testing.T, raw []byte) {
+	t.Helper()
+	var got, want leadscorev1.PredictBatchRequest
+	errGot, errWant := leadscorev1.UnmarshalPredictBatchRequest(raw, &got), proto.Unmarshal(raw, &want)
+	if (errGot == nil) != (errWant == nil) {
+		t.Fatalf("% x: error %v, proto.Unmarshal's %v", raw, errGot, errWant)
+	}
+	if errWant != nil {
+		return
+	}
+	det := proto.MarshalOptions{Deterministic: true}
+	g, err := det.Marshal(&got)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := det.Marshal(&want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(g, w) {
+		t.Fatalf("% x: differs from proto.Unmarshal (-want +got):\n%s", raw, cmp.Diff(&want, &got, protocmp.Transform()))
+	}
+}
+
+// TestUnmarshalPredictBatchRequestEqualsProto is the property test of
+// TestUnmarshalPredictRequestEqualsProto for batches: random leads, sent
+// as Lead messages and as a LeadTable, unpacked repeated scalars, and
+// corruptions decode as proto.Unmarshal decodes them.
+func TestUnmarshalPredictBatchRequestEqualsProto(t *testing.T) {
+	rng := rand.New(rand.NewPCG(8, 12))
+	for range 1000 {
+		var leads []*leadscorev1.Lead
+		for range 1 + rng.IntN(6) {
+			l := randomRequest(rng).GetLead()
+			if l == nil {
+				l = &leadscorev1.Lead{}
+			}
+			if l.CreatedAt == nil {
+				l.CreatedAt = timestamppb.New(time.Unix(rng.Int64N(2e9), 0))
+			}
+			for _, a := range l.Attributes { // one type per column for NewLeadTable
+				if a.NumberValue != nil && a.StringValue != nil {
+					a.StringValue = nil
+				}
+			}
+			leads = append(leads, l)
+		}
+		req := &leadscorev1.PredictBatchRequest{Model: "m", Explain: rng.IntN(2) == 0, MaxReasons: 3}
+		if rng.IntN(2) == 0 {
+			req.Leads = leads
+		} else if tab, err := leadscorev1.NewLeadTable(leads); err == nil {
+			req.Table = tab
+		} else {
+			req.Leads = leads
+		}
+		raw, err := proto.Marshal(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkSameBatch(t, raw)
+		checkSameBatch(t, append(append([]byte(nil), raw...), raw...))
+		for range 4 {
+			bad := append([]byte(nil), raw...)
+			bad[rng.IntN(len(bad))] = byte(rng.IntN(256))
+			checkSameBatch(t, bad)
+			checkSameBatch(t, bad[:rng.IntN(len(bad))])
+		}
+	}
+	// Unpacked repeated scalars, as an older or another encoder may send.
+	col := protowire.AppendString(protowire.AppendTag(nil, 1, protowire.BytesType), "n")
+	col = protowire.AppendFixed64(protowire.AppendTag(col, 2, protowire.Fixed64Type), math.Float64bits(1.5))
+	col = protowire.AppendVarint(protowire.AppendTag(col, 6, protowire.VarintType), 0)
+	tab := protowire.AppendString(protowire.AppendTag(nil, 1, protowire.BytesType), "id")
+	tab = protowire.AppendVarint(protowire.AppendTag(tab, 2, protowire.VarintType), protowire.EncodeZigZag(-5))
+	tab = protowire.AppendBytes(protowire.AppendTag(tab, 3, protowire.BytesType), col)
+	checkSameBatch(t, protowire.AppendBytes(protowire.AppendTag(nil, 7, protowire.BytesType), tab))
+}
+
+// TestUnmarshalPredictBatchRequestAllocates checks that a table of 100
+// leads takes the fast path: allocations per column, not per string.
+func TestUnmarshalPredictBatchRequestAllocates(t *testing.T) {
+	var leads []*leadscorev1.Lead
+	for i := range 100 {
+		l := benchRequest(0).GetLead()
+		l.Id = fmt.Sprintf("lead-%d", i)
+		leads = append(leads, l)
+	}
+	tab, err := leadscorev1.NewLeadTable(leads)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := proto.Marshal(&leadscorev1.PredictBatchRequest{Table: tab})
+	if err != nil {
+		t.Fatal(err)
+	}
+	allocs := testing.AllocsPerRun(20, func() {
+		var r leadscorev1.PredictBatchRequest
+		if err := leadscorev1.UnmarshalPredictBatchRequest(raw, &r); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if allocs > 50 { // 40 columns' value slices, the column slab, ids, the string copy
+		t.Errorf("%v allocations per decode, want at most 50", allocs)
+	}
+}
+
+// FuzzUnmarshalPredictBatchRequest checks that any input decodes as
+// proto.Unmarshal decodes it.
+func FuzzUnmarshalPredictBatchRequest(f *testing.F) {
+	leads := []*leadscorev1.Lead{benchRequest(2).GetLead(), benchRequest(0).GetLead()}
+	tab, err := leadscorev1.NewLeadTable(leads)
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, req := range []*leadscorev1.PredictBatchRequest{{Leads: leads}, {Table: tab}} {
+		raw, err := proto.Marshal(req)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(raw)
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) { checkSameBatch(t, raw) })
+}
