@@ -156,31 +156,13 @@ func (r *leadRow) read(_ int, in *rowInput, w *Warnings) error {
 	return nil
 }
 
-// valueCount is the number of value fields set on a.
-func valueCount(a *leadscorev1.Attribute) int {
-	n := 0
-	if a.NumberValue != nil {
-		n++
-	}
-	if a.StringValue != nil {
-		n++
-	}
-	if a.BoolValue != nil {
-		n++
-	}
-	if a.TimestampValue != nil {
-		n++
-	}
-	return n
-}
-
 // ErrSeveralValues marks an attribute with more than one value field set.
 var ErrSeveralValues = errors.New("more than one value set")
 
 // readAttr reads one attribute value into c, checking its type.
 func readAttr(f *featState, v *leadscorev1.Attribute, c *cell) error {
 	name := f.Source
-	switch valueCount(v) {
+	switch v.ValueCount() {
 	case 0:
 		return nil // missing
 	case 1:
@@ -220,7 +202,7 @@ func readAttr(f *featState, v *leadscorev1.Attribute, c *cell) error {
 }
 
 func (r *leadRow) readCutoff(name string, v *leadscorev1.Attribute, in *rowInput) error {
-	switch valueCount(v) {
+	switch v.ValueCount() {
 	case 0:
 		return nil
 	case 1:

@@ -107,23 +107,12 @@ func validateAttributes(l *leadscorev1.Lead, bad func(field, msg string) error) 
 			}
 		}
 		seen[h/64] |= 1 << (h % 64)
-		n := 0
-		if a.NumberValue != nil {
-			n++
-		}
-		if a.StringValue != nil {
-			n++
-		}
-		if a.BoolValue != nil {
-			n++
-		}
 		if ts := a.TimestampValue; ts != nil {
-			n++
 			if err := ts.CheckValid(); err != nil {
 				return bad(attrField(name), "malformed timestamp: "+err.Error())
 			}
 		}
-		if n > 1 {
+		if a.ValueCount() > 1 {
 			return bad(attrField(name), "more than one value set (number_value, string_value, bool_value and timestamp_value are exclusive)")
 		}
 	}

@@ -64,3 +64,15 @@ func (x *Attribute) WithName(name string) *Attribute {
 	x.Name = name
 	return x
 }
+
+// ValueCount is the number of value fields set on x: 0 for a missing
+// value, 1 for a valid attribute; more is INVALID_ARGUMENT.
+func (x *Attribute) ValueCount() int {
+	n := 0
+	for _, set := range [...]bool{x.NumberValue != nil, x.StringValue != nil, x.BoolValue != nil, x.TimestampValue != nil} {
+		if set {
+			n++
+		}
+	}
+	return n
+}
