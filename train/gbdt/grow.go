@@ -3,7 +3,6 @@ package gbdt
 import (
 	"math"
 	"slices"
-	"sync"
 
 	"leadscore/model/tree"
 )
@@ -59,49 +58,28 @@ type grower struct {
 	// workers is the number of goroutines.
 	workers int
 
-	mu    sync.Mutex // guards free and views
-	free  []histogram
-	views [][]hbin // dequantized histogram scratch for findBest
+	hists freeList[histogram]
+	views freeList[[]hbin] // dequantized histogram scratch for findBest
 }
 
 func (g *grower) getHist() histogram {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if k := len(g.free); k > 0 {
-		h := g.free[k-1]
-		g.free = g.free[:k-1]
-		return h
-	}
-	size := groupBins * g.hb.ng
-	if g.quant {
-		return histogram{q: make([]int64, size)}
-	}
-	return histogram{f: make([]hbin, size)}
+	return g.hists.get(func() histogram {
+		size := groupBins * g.hb.ng
+		if g.quant {
+			return histogram{q: make([]int64, size)}
+		}
+		return histogram{f: make([]hbin, size)}
+	})
 }
 
 func (g *grower) putHist(h histogram) {
 	if !h.isNil() {
-		g.mu.Lock()
-		g.free = append(g.free, h)
-		g.mu.Unlock()
+		g.hists.put(h)
 	}
 }
 
 func (g *grower) getView() []hbin {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if k := len(g.views); k > 0 {
-		v := g.views[k-1]
-		g.views = g.views[:k-1]
-		return v
-	}
-	return make([]hbin, groupBins*g.hb.ng)
-}
-
-func (g *grower) putView(v []hbin) {
-	g.mu.Lock()
-	g.views = append(g.views, v)
-	g.mu.Unlock()
+	return g.views.get(func() []hbin { return make([]hbin, groupBins*g.hb.ng) })
 }
 
 // setUsed sets the features used by the next tree.
@@ -515,7 +493,7 @@ func (g *grower) findBests(ls []*leaf, workers int) []bool {
 	if g.quant {
 		for i := range views {
 			views[i] = g.getView()
-			defer g.putView(views[i])
+			defer g.views.put(views[i])
 		}
 	}
 	parallel(workers, len(res), func(t int) {

@@ -179,61 +179,21 @@ type histBuilder struct {
 	// a child's rows reads one place per row instead of two.
 	qoff int
 
-	mu     sync.Mutex
-	partsQ [][]int64 // free partial histograms: maxHistChunks per group
-	partsF [][]hbin
-	bufs   [][]uint64 // free gather buffers of buildQ: histBlockRows rows
+	partsQ freeList[[]int64]  // partial histograms: maxHistChunks per group
+	partsF freeList[[]hbin]   // the same for float histograms
+	bufs   freeList[[]uint64] // gather buffers of buildQ: histBlockRows rows
 }
 
 func (b *histBuilder) getBuf() []uint64 {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if k := len(b.bufs); k > 0 {
-		p := b.bufs[k-1]
-		b.bufs = b.bufs[:k-1]
-		return p
-	}
-	return make([]uint64, histBlockRows*b.stride)
-}
-
-func (b *histBuilder) putBuf(p []uint64) {
-	b.mu.Lock()
-	b.bufs = append(b.bufs, p)
-	b.mu.Unlock()
+	return b.bufs.get(func() []uint64 { return make([]uint64, histBlockRows*b.stride) })
 }
 
 func (b *histBuilder) getPartQ() []int64 {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if k := len(b.partsQ); k > 0 {
-		p := b.partsQ[k-1]
-		b.partsQ = b.partsQ[:k-1]
-		return p
-	}
-	return make([]int64, b.ng*maxHistChunks*groupBins)
+	return b.partsQ.get(func() []int64 { return make([]int64, b.ng*maxHistChunks*groupBins) })
 }
 
 func (b *histBuilder) getPartF() []hbin {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if k := len(b.partsF); k > 0 {
-		p := b.partsF[k-1]
-		b.partsF = b.partsF[:k-1]
-		return p
-	}
-	return make([]hbin, b.ng*maxHistChunks*groupBins)
-}
-
-func (b *histBuilder) putPartQ(p []int64) {
-	b.mu.Lock()
-	b.partsQ = append(b.partsQ, p)
-	b.mu.Unlock()
-}
-
-func (b *histBuilder) putPartF(p []hbin) {
-	b.mu.Lock()
-	b.partsF = append(b.partsF, p)
-	b.mu.Unlock()
+	return b.partsF.get(func() []hbin { return make([]hbin, b.ng*maxHistChunks*groupBins) })
 }
 
 // build fills h for the groups gs from a node's nRows rows: words holds
@@ -272,7 +232,7 @@ func (b *histBuilder) build(h histogram, gs []int, words []uint64, stride, nRows
 	var partF []hbin
 	if k > 1 {
 		partF = b.getPartF()
-		defer b.putPartF(partF)
+		defer b.partsF.put(partF)
 	}
 	parallel(workers, len(gs)*k, func(t int) {
 		// Chunk-major order: the groups of one chunk run close together
@@ -331,7 +291,7 @@ func (b *histBuilder) buildQ(h histogram, gs []int, words []uint64, stride, nRow
 	var partQ []int64
 	if k > 1 {
 		partQ = b.getPartQ()
-		defer b.putPartQ(partQ)
+		defer b.partsQ.put(partQ)
 	}
 	parallel(workers, k, func(c int) {
 		var buf []uint64
@@ -340,7 +300,7 @@ func (b *histBuilder) buildQ(h histogram, gs []int, words []uint64, stride, nRow
 			if len(buf) < histBlockRows*stride {
 				buf = make([]uint64, histBlockRows*stride)
 			}
-			defer b.putBuf(buf)
+			defer b.bufs.put(buf)
 		}
 		var hsa [16]*[groupBins]int64
 		hs := hsa[:0]
