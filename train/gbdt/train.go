@@ -400,28 +400,25 @@ const hessFloor = 1e-16
 // logistic returns the gradient, hessian and log loss of margin f for
 // label y.
 func logistic(f, y float64) (g, h, loss float64) {
-	e := math.Exp(-math.Abs(f)) // in (0, 1]
-	var p float64
-	if f >= 0 {
-		p = 1 / (1 + e)
-	} else {
-		p = e / (1 + e)
-	}
-	loss = max(f, 0) + math.Log1p(e) - y*f
-	return p - y, max(p*(1-p), hessFloor), loss
+	p, e := sigmoid(f)
+	return p - y, max(p*(1-p), hessFloor), max(f, 0) + math.Log1p(e) - y*f
 }
 
 // logisticGrad returns the gradient and hessian of margin f for label
 // y, as logistic does, without the loss.
 func logisticGrad(f, y float64) (g, h float64) {
-	e := math.Exp(-math.Abs(f)) // in (0, 1]
-	var p float64
-	if f >= 0 {
-		p = 1 / (1 + e)
-	} else {
-		p = e / (1 + e)
-	}
+	p, _ := sigmoid(f)
 	return p - y, max(p*(1-p), hessFloor)
+}
+
+// sigmoid returns p = 1/(1+exp(-f)) and e = exp(-|f|), in (0, 1], from
+// which p is computed without overflow for any f.
+func sigmoid(f float64) (p, e float64) {
+	e = math.Exp(-math.Abs(f))
+	if f >= 0 {
+		return 1 / (1 + e), e
+	}
+	return e / (1 + e), e
 }
 
 // logLoss is the weighted mean log loss of margins F.
