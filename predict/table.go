@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"time"
 
 	"google.golang.org/protobuf/types/known/timestamppb"
 
@@ -113,7 +114,8 @@ func leadsFromTable(tab *leadscorev1.LeadTable, maxRows int, sl *tableSlabs) ([]
 	stamp := func(us int64) *timestamppb.Timestamp {
 		t := &ts[0]
 		ts = ts[1:]
-		t.Seconds, t.Nanos = floorDiv(us, 1_000_000), int32(floorMod(us, 1_000_000)*1000)
+		tm := time.UnixMicro(us) // floors negative µs as Timestamp wants
+		t.Seconds, t.Nanos = tm.Unix(), int32(tm.Nanosecond())
 		return t
 	}
 	for i := range n {
@@ -190,20 +192,4 @@ func slab[T any](s []T, n int) []T {
 		return make([]T, n)
 	}
 	return s[:n]
-}
-
-func floorDiv(a, b int64) int64 {
-	q := a / b
-	if a%b < 0 {
-		q--
-	}
-	return q
-}
-
-func floorMod(a, b int64) int64 {
-	r := a % b
-	if r < 0 {
-		r += b
-	}
-	return r
 }
