@@ -91,6 +91,11 @@ type Config struct {
 	// Monotone, when non-nil, overrides Feature.Monotone: one entry per
 	// feature, -1 (decreasing), 0 (free) or +1 (increasing).
 	Monotone []int8
+
+	// nodeHook, set only by tests in this package, is called for every
+	// node once its histogram is complete, before its best split is
+	// searched.
+	nodeHook func(g *grower, l *leaf)
 }
 
 // DefaultConfig returns the configuration with every default filled in

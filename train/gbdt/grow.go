@@ -26,6 +26,7 @@ func (s *splitInfo) setLeft(b int) { s.left[b>>6] |= 1 << (b & 63) }
 type leaf struct {
 	rows   []int32 // the leaf's rows, ascending; a window of the tree's rows
 	off    int     // where rows starts in the tree's rows (and in scratch)
+	buf    int8    // quantized mode: the ordered buffer holding the rows (see ordered.go)
 	g, h   float64
 	n      int64
 	depth  int
@@ -50,11 +51,15 @@ type grower struct {
 	qz    quantizer
 	// Scratch indexed like the tree's rows, so that nodes (disjoint
 	// windows) can be processed concurrently.
-	tmp  []int32  // partition scratch, n
-	og   []hbin   // ordered gradients scratch, n (exact mode)
-	ow   []uint64 // ordered bin words scratch, n×hb.stride (exact mode)
-	used []int    // features used by the current tree, ascending
-	ugrp []int    // groups holding the used features, ascending
+	tmp []int32     // partition scratch, n (exact mode)
+	ord orderedRows // the rows of the tree's nodes in order (quantized mode)
+	// leafOf is each row's final leaf in the last tree grown on every
+	// row.
+	leafOf []int32
+	og     []hbin   // ordered gradients scratch, n (exact mode)
+	ow     []uint64 // ordered bin words scratch, n×hb.stride (exact mode)
+	used   []int    // features used by the current tree, ascending
+	ugrp   []int    // groups holding the used features, ascending
 	// workers is the number of goroutines.
 	workers int
 
@@ -115,7 +120,7 @@ func (g *grower) fillHist(l *leaf, all bool, workers int) {
 			clear(l.hist.q)
 			return
 		}
-		g.hb.buildQ(l.hist, g.ugrp, g.hb.words, g.hb.stride, len(l.rows), nil, l.rows, workers)
+		g.hb.buildQ(l.hist, g.ugrp, g.window(l), g.hb.stride, len(l.rows), nil, nil, workers)
 		return
 	}
 	// Exact gradients: gather the rows' bin words and gradients, then build.
@@ -150,6 +155,10 @@ type grownTree struct {
 func (g *grower) grow(rows []int32, all bool) *grownTree {
 	root := &leaf{rows: rows, lo: math.Inf(-1), hi: math.Inf(1), parent: -1}
 	if g.quant {
+		root.buf = rootNatural
+		if !all {
+			root.rows, root.buf = g.gatherRoot(rows), 0
+		}
 		s := g.qz.total
 		if !all {
 			s = 0
@@ -170,6 +179,9 @@ func (g *grower) grow(rows []int32, all bool) *grownTree {
 	var queue, finals []*leaf
 	if g.canSplit(root) {
 		g.fillHist(root, all, g.workers)
+		if g.cfg.nodeHook != nil {
+			g.cfg.nodeHook(g, root)
+		}
 		if g.findBest(root, g.workers) {
 			queue = append(queue, root)
 		} else {
@@ -242,8 +254,16 @@ func (g *grower) grow(rows []int32, all bool) *grownTree {
 		}
 		return 1
 	})
+	if all {
+		// Each row's final leaf, for renew and for the margin update.
+		parallel(workersFor(g.n, g.workers), len(finals), func(j int) {
+			for _, r := range finals[j].rows {
+				g.leafOf[r] = int32(j)
+			}
+		})
+	}
 	if g.quant {
-		g.renew(gt, finals)
+		g.renew(gt, finals, all)
 	}
 	for j, l := range finals {
 		v := 0.0
@@ -267,21 +287,31 @@ func (g *grower) grow(rows []int32, all bool) *grownTree {
 // renew replaces the quantized gradient sums of the final leaves (and
 // the node covers) by exact sums over each leaf's rows, as LightGBM's
 // quant_train_renew_leaf: the tree's structure comes from quantized
-// histograms, its leaf values from the exact Newton step.
-func (g *grower) renew(gt *grownTree, finals []*leaf) {
-	workers := g.workers
-	if g.n < 2*rowChunk {
-		workers = 1
-	}
-	parallel(workers, len(finals), func(j int) {
-		l := finals[j]
-		var sg, sh float64
-		for _, r := range l.rows {
-			sg += g.gh[r].g
-			sh += g.gh[r].h
+// histograms, its leaf values from the exact Newton step. Each leaf's
+// sum runs over its rows in ascending order; when the tree holds every
+// row (all), that is one sequential pass over the rows by g.leafOf
+// rather than a pass per leaf over scattered rows.
+func (g *grower) renew(gt *grownTree, finals []*leaf, all bool) {
+	if all {
+		sums := make([]hbin, len(finals))
+		for r, j := range g.leafOf {
+			sums[j].g += g.gh[r].g
+			sums[j].h += g.gh[r].h
 		}
-		l.g, l.h = sg, sh
-	})
+		for j, l := range finals {
+			l.g, l.h = sums[j].g, sums[j].h
+		}
+	} else {
+		parallel(workersFor(g.n, g.workers), len(finals), func(j int) {
+			l := finals[j]
+			var sg, sh float64
+			for _, r := range l.rows {
+				sg += g.gh[r].g
+				sh += g.gh[r].h
+			}
+			l.g, l.h = sg, sh
+		})
+	}
 	// Node covers bottom-up: children are appended after their parent.
 	cover := make([]float64, len(gt.t.Nodes))
 	for _, l := range finals {
@@ -334,9 +364,28 @@ func (g *grower) addNode(gt *grownTree, l *leaf) int {
 // different leaves may run concurrently.
 func (g *grower) splitRows(l *leaf, ni, workers int) [2]*leaf {
 	s := &l.best
-	nl := g.partition(l.rows, g.tmp[l.off:][:len(l.rows)], s.feature, &s.left, workers)
-	L := &leaf{rows: l.rows[:nl], off: l.off, g: s.lg, h: s.lh, n: int64(nl), depth: l.depth + 1, lo: l.lo, hi: l.hi, parent: ni, isLeft: true}
-	R := &leaf{rows: l.rows[nl:], off: l.off + nl, g: l.g - s.lg, h: l.h - s.lh, n: int64(len(l.rows) - nl), depth: l.depth + 1, lo: l.lo, hi: l.hi, parent: ni}
+	rows, buf := l.rows, l.buf
+	var nl int
+	if g.quant {
+		need := func(nl int) (bool, bool) {
+			// As canSplit for the children, before they exist.
+			L := leaf{n: int64(nl), h: s.lh, depth: l.depth + 1}
+			R := leaf{n: int64(len(l.rows) - nl), h: l.h - s.lh, depth: l.depth + 1}
+			needL, needR := g.canSplit(&L), g.canSplit(&R)
+			// The smaller child's histogram is built whenever either
+			// child needs one (the larger's comes by subtraction).
+			if R.n < L.n {
+				return needL, needR || needL
+			}
+			return needL || needR, needR
+		}
+		buf, nl = g.partitionOrdered(l, s.feature, &s.left, need, workers)
+		rows = g.ord.rows[buf][l.off : l.off+len(l.rows)]
+	} else {
+		nl = g.partition(l.rows, g.tmp[l.off:][:len(l.rows)], s.feature, &s.left, workers)
+	}
+	L := &leaf{rows: rows[:nl], off: l.off, buf: buf, g: s.lg, h: s.lh, n: int64(nl), depth: l.depth + 1, lo: l.lo, hi: l.hi, parent: ni, isLeft: true}
+	R := &leaf{rows: rows[nl:], off: l.off + nl, buf: buf, g: l.g - s.lg, h: l.h - s.lh, n: int64(len(rows) - nl), depth: l.depth + 1, lo: l.lo, hi: l.hi, parent: ni}
 	if m := g.mono[s.feature]; m != 0 {
 		mid := (s.lOut + s.rOut) / 2
 		if m > 0 {
@@ -367,6 +416,11 @@ func (g *grower) splitRows(l *leaf, ni, workers int) [2]*leaf {
 	for _, c := range [2]*leaf{L, R} {
 		if !c.hist.isNil() {
 			withHist = append(withHist, c)
+		}
+	}
+	if g.cfg.nodeHook != nil {
+		for _, c := range withHist {
+			g.cfg.nodeHook(g, c)
 		}
 	}
 	for i, ok := range g.findBests(withHist, workers) {

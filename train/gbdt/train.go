@@ -111,9 +111,9 @@ func Train(ctx context.Context, features []Feature, train Dataset, valid *Datase
 	}
 	g := &grower{
 		cfg: cfg, feats: features, mono: mono, bn: bn, n: n, workers: cfg.Workers,
-		gh:    make([]hbin, n),
-		tmp:   make([]int32, n),
-		quant: !cfg.ExactGradients,
+		gh:     make([]hbin, n),
+		leafOf: make([]int32, n),
+		quant:  !cfg.ExactGradients,
 	}
 	extra := 0
 	if g.quant {
@@ -122,7 +122,9 @@ func Train(ctx context.Context, features []Feature, train Dataset, valid *Datase
 	g.cols, g.hb.words, g.hb.ng, g.hb.stride = bn.binMatrices(&train, extra, cfg.Workers)
 	if g.quant {
 		g.hb.qoff = g.hb.ng
+		g.ord = newOrderedRows(n, g.hb.stride)
 	} else {
+		g.tmp = make([]int32, n)
 		g.ow, g.og = make([]uint64, n*g.hb.stride), make([]hbin, n)
 	}
 
@@ -150,7 +152,7 @@ func Train(ctx context.Context, features []Feature, train Dataset, valid *Datase
 			Fv[r] = base
 		}
 	}
-	gradients(F, train.Y, train.W, g.gh, sw, cfg.Workers, false)
+	gradients(F, train.Y, train.W, g.gh, sw, nil, cfg.Workers, false)
 	// quantKey seeds round t's stochastic rounding.
 	quantKey := func(t int) uint64 { return splitmix64(cfg.Seed ^ uint64(t)<<40) }
 
@@ -173,17 +175,23 @@ func Train(ctx context.Context, features []Feature, train Dataset, valid *Datase
 		// Update training margins: rows in the sample by their leaf,
 		// the others by walking the binned tree. Leaves hold disjoint
 		// rows, so they are updated in parallel.
-		leafWorkers := cfg.Workers
-		if len(rows) < 2*rowChunk {
-			leafWorkers = 1
-		}
-		parallel(leafWorkers, len(gt.leaves), func(j int) {
-			v := gt.t.Leaves[j]
-			for _, r := range gt.leaves[j].rows {
-				F[r] += v
+		// When the tree holds every row, the update is folded into the
+		// gradients' pass over the rows (by g.leafOf).
+		var step *leafStep
+		if all {
+			step = &leafStep{leafOf: g.leafOf, values: gt.t.Leaves}
+		} else {
+			leafWorkers := cfg.Workers
+			if len(rows) < 2*rowChunk {
+				leafWorkers = 1
 			}
-		})
-		if !all {
+			parallel(leafWorkers, len(gt.leaves), func(j int) {
+				v := gt.t.Leaves[j]
+				for _, r := range gt.leaves[j].rows {
+					F[r] += v
+				}
+			})
+
 			in := make([]bool, n)
 			for _, r := range rows {
 				in[r] = true
@@ -195,7 +203,7 @@ func Train(ctx context.Context, features []Feature, train Dataset, valid *Datase
 			}
 		}
 		info := RoundInfo{Round: round, Leaves: len(gt.t.Leaves), TrainLogLoss: math.NaN(), ValidLogLoss: math.NaN(), ValidAUC: math.NaN()}
-		loss := gradients(F, train.Y, train.W, g.gh, sw, cfg.Workers, cfg.TrainLoss)
+		loss := gradients(F, train.Y, train.W, g.gh, sw, step, cfg.Workers, cfg.TrainLoss)
 		if cfg.TrainLoss {
 			info.TrainLogLoss = loss
 			res.TrainLogLoss = append(res.TrainLogLoss, loss)
@@ -354,19 +362,30 @@ func chooseRows(n int, frac float64, rng *rand.Rand, idx []int32) ([]int32, bool
 // the number of workers.
 const gradChunk = 1 << 14
 
-// gradients writes the logistic-loss gradient and hessian of each row at
-// margin F into gh and, if withLoss, returns the weighted mean log loss
-// (otherwise NaN: the loss costs a logarithm per row).
+// leafStep is a tree's update of the training margins: row r gains
+// values[leafOf[r]].
+type leafStep struct {
+	leafOf []int32
+	values []float64
+}
+
+// gradients first adds step (if not nil) to the margins F, then writes
+// the logistic-loss gradient and hessian of each row at margin F into gh
+// and, if withLoss, returns the weighted mean log loss (otherwise NaN:
+// the loss costs a logarithm per row).
 //
 // With p = 1/(1+exp(-F)): loss = w·(log(1+exp(F)) - y·F),
 // d loss/dF = w·(p - y), d² loss/dF² = w·p·(1-p).
-func gradients(F, y, w []float64, gh []hbin, sumW float64, workers int, withLoss bool) float64 {
+func gradients(F, y, w []float64, gh []hbin, sumW float64, step *leafStep, workers int, withLoss bool) float64 {
 	n := len(F)
 	chunks := (n + gradChunk - 1) / gradChunk
 	if !withLoss {
 		parallel(workers, chunks, func(c int) {
 			lo, hi := c*gradChunk, min(n, (c+1)*gradChunk)
 			for r := lo; r < hi; r++ {
+				if step != nil {
+					F[r] += step.values[step.leafOf[r]]
+				}
 				gr, hr := logisticGrad(F[r], y[r])
 				if w != nil {
 					gr, hr = w[r]*gr, w[r]*hr
@@ -380,6 +399,9 @@ func gradients(F, y, w []float64, gh []hbin, sumW float64, workers int, withLoss
 	parallel(workers, chunks, func(c int) {
 		s := 0.0
 		for r := c * gradChunk; r < min(n, (c+1)*gradChunk); r++ {
+			if step != nil {
+				F[r] += step.values[step.leafOf[r]]
+			}
 			wr := weight(w, r)
 			gr, hr, l := logistic(F[r], y[r])
 			gh[r] = hbin{wr * gr, wr * hr}
