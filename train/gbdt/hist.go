@@ -146,6 +146,32 @@ func parallel(workers, n int, fn func(i int)) {
 	wg.Wait()
 }
 
+// parallelW is parallel for tasks that keep per-worker state: fn(w, i)
+// runs task i on worker w (0 <= w < workers), and a worker runs its
+// tasks one after another.
+func parallelW(workers, n int, fn func(w, i int)) {
+	if workers <= 1 || n <= 1 {
+		for i := range n {
+			fn(0, i)
+		}
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := range min(workers, n) {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n {
+					return
+				}
+				fn(w, i)
+			}
+		})
+	}
+	wg.Wait()
+}
+
 // For histograms, bins are stored row-major in words of groupSize
 // features (see binMatrices): a histogram task reads one word per row
 // for eight features, and a node's sparse rows touch about one cache
@@ -270,10 +296,13 @@ func (b *histBuilder) build(h histogram, gs []int, words []uint64, stride, nRows
 // block is read, so the rows come from memory once, not once per group.
 const histBlockRows = 512
 
-// buildQ is build for quantized histograms (nRows > 0). Packed sums are
-// exact in any order, so the rows are cut into one chunk per task
-// (k >= workers, to keep every worker busy on small nodes), and a task
-// fills all of gs for its chunk, block by block.
+// buildQ is build for quantized histograms (nRows > 0). Packed sums
+// are exact in any order, so the rows are cut into small tasks (at most
+// histChunkRows), claimed by the workers as they go, and each worker
+// sums its tasks into its own partial histograms, added up at the end:
+// a worker the machine delays holds back at most one small task, and
+// the partials to add are one per worker, not one per task. A task
+// fills all of gs for its rows, block by block.
 //
 // With rows != nil (nRows == len(rows), oq == nil, b.qoff > 0), words
 // is indexed by row number and each block of rows is first gathered
@@ -283,17 +312,40 @@ func (b *histBuilder) buildQ(h histogram, gs []int, words []uint64, stride, nRow
 	if nRows*len(gs) < minParallelWork {
 		workers = 1
 	}
-	k := 1
+	// Tasks of histChunkRows, or smaller (whole blocks) so that a node
+	// has about four per worker.
+	task := histChunkRows
 	if workers > 1 {
-		k = min(nRows, maxHistChunks, max(workers, (nRows+histChunkRows-1)/histChunkRows))
+		task = min(task, max(histBlockRows, (nRows/(4*workers)+histBlockRows-1)/histBlockRows*histBlockRows))
 	}
-	chunk := (nRows + k - 1) / k
+	tasks := (nRows + task - 1) / task
+	if tasks < 2 {
+		workers = 1
+	}
+	workers = min(workers, maxHistChunks)
 	var partQ []int64
-	if k > 1 {
+	if workers > 1 {
 		partQ = b.getPartQ()
 		defer b.partsQ.put(partQ)
 	}
-	parallel(workers, k, func(c int) {
+	used := make([]bool, workers) // worker w cleared its partials and added rows to them
+	parallelW(workers, tasks, func(w, c int) {
+		var hsa [16]*[groupBins]int64
+		hs := hsa[:0]
+		for gi, grp := range gs {
+			if workers > 1 {
+				part := gi*maxHistChunks + w
+				hs = append(hs, (*[groupBins]int64)(partQ[part*groupBins:(part+1)*groupBins]))
+			} else {
+				hs = append(hs, (*[groupBins]int64)(h.q[grp*groupBins:(grp+1)*groupBins]))
+			}
+		}
+		if !used[w] {
+			used[w] = true
+			for _, hg := range hs {
+				clear(hg[:])
+			}
+		}
 		var buf []uint64
 		if rows != nil {
 			buf = b.getBuf()
@@ -302,22 +354,8 @@ func (b *histBuilder) buildQ(h histogram, gs []int, words []uint64, stride, nRow
 			}
 			defer b.bufs.put(buf)
 		}
-		var hsa [16]*[groupBins]int64
-		hs := hsa[:0]
-		for range gs {
-			hs = append(hs, nil)
-		}
-		for gi, grp := range gs {
-			if k > 1 {
-				part := gi*k + c
-				hs[gi] = (*[groupBins]int64)(partQ[part*groupBins : (part+1)*groupBins])
-			} else {
-				hs[gi] = (*[groupBins]int64)(h.q[grp*groupBins : (grp+1)*groupBins])
-			}
-			clear(hs[gi][:])
-		}
-		hi := min(nRows, (c+1)*chunk)
-		for lo := c * chunk; lo < hi; lo += histBlockRows {
+		hi := min(nRows, (c+1)*task)
+		for lo := c * task; lo < hi; lo += histBlockRows {
 			bhi := min(hi, lo+histBlockRows)
 			if rows != nil {
 				for i, r := range rows[lo:bhi] {
@@ -340,15 +378,18 @@ func (b *histBuilder) buildQ(h histogram, gs []int, words []uint64, stride, nRow
 			}
 		}
 	})
-	if k == 1 {
+	if workers == 1 {
 		return
 	}
 	parallel(workers, len(gs), func(gi int) {
 		grp := gs[gi]
 		dst := h.q[grp*groupBins : (grp+1)*groupBins]
-		copy(dst, partQ[gi*k*groupBins:])
-		for c := 1; c < k; c++ {
-			src := partQ[(gi*k+c)*groupBins : (gi*k+c+1)*groupBins]
+		clear(dst)
+		for w, ok := range used {
+			if !ok {
+				continue
+			}
+			src := partQ[(gi*maxHistChunks+w)*groupBins:][:groupBins]
 			for i := range dst {
 				dst[i] += src[i]
 			}
