@@ -120,7 +120,7 @@ func (g *grower) fillHist(l *leaf, all bool, workers int) {
 			clear(l.hist.q)
 			return
 		}
-		g.hb.buildQ(l.hist, g.ugrp, g.window(l), g.hb.stride, len(l.rows), nil, nil, workers)
+		g.hb.buildQ(l.hist, g.ugrp, g.window(l), g.hb.stride, len(l.rows), nil, workers)
 		return
 	}
 	// Exact gradients: gather the rows' bin words and gradients, then build.

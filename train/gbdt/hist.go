@@ -201,17 +201,12 @@ type histBuilder struct {
 	ng     int      // groups
 	stride int      // words per row in words, >= ng
 	// qoff > 0 says each row's packed quantized pair is stored beside
-	// its bin words, at word qoff (== ng) of the row, so that gathering
-	// a child's rows reads one place per row instead of two.
+	// its bin words, at word qoff (== ng) of the row, so that a row is
+	// copied (partitionOrdered) and read (histQRows) in one place.
 	qoff int
 
-	partsQ freeList[[]int64]  // partial histograms: maxHistChunks per group
-	partsF freeList[[]hbin]   // the same for float histograms
-	bufs   freeList[[]uint64] // gather buffers of buildQ: histBlockRows rows
-}
-
-func (b *histBuilder) getBuf() []uint64 {
-	return b.bufs.get(func() []uint64 { return make([]uint64, histBlockRows*b.stride) })
+	partsQ freeList[[]int64] // partial histograms: maxHistChunks per group
+	partsF freeList[[]hbin]  // the same for float histograms
 }
 
 func (b *histBuilder) getPartQ() []int64 {
@@ -230,7 +225,7 @@ func (b *histBuilder) getPartF() []hbin {
 // gradients are gathered from the full arrays first ("ordered
 // gradients" and ordered bins), so that the gather's independent loads
 // overlap their cache misses and each row's line is fetched once;
-// quantized children go through buildQ, which gathers block by block.
+// quantized nodes are built from their ordered windows (ordered.go).
 //
 // Float sums are taken per chunk of rows and the chunks summed in
 // order, with chunks that depend only on nRows, so the result does not
@@ -247,7 +242,7 @@ func (b *histBuilder) build(h histogram, gs []int, words []uint64, stride, nRows
 		return
 	}
 	if h.q != nil {
-		b.buildQ(h, gs, words, stride, nRows, oq, nil, workers)
+		b.buildQ(h, gs, words, stride, nRows, oq, workers)
 		return
 	}
 	if nRows*len(gs) < minParallelWork {
@@ -302,13 +297,9 @@ const histBlockRows = 512
 // sums its tasks into its own partial histograms, added up at the end:
 // a worker the machine delays holds back at most one small task, and
 // the partials to add are one per worker, not one per task. A task
-// fills all of gs for its rows, block by block.
-//
-// With rows != nil (nRows == len(rows), oq == nil, b.qoff > 0), words
-// is indexed by row number and each block of rows is first gathered
-// into a small buffer that stays in cache while every group reads it:
-// a child's rows are read from memory once and never written back.
-func (b *histBuilder) buildQ(h histogram, gs []int, words []uint64, stride, nRows int, oq []int64, rows []int32, workers int) {
+// fills all of gs for its rows, block by block, so that a block is read
+// from memory once for all the groups.
+func (b *histBuilder) buildQ(h histogram, gs []int, words []uint64, stride, nRows int, oq []int64, workers int) {
 	if nRows*len(gs) < minParallelWork {
 		workers = 1
 	}
@@ -346,29 +337,9 @@ func (b *histBuilder) buildQ(h histogram, gs []int, words []uint64, stride, nRow
 				clear(hg[:])
 			}
 		}
-		var buf []uint64
-		if rows != nil {
-			buf = b.getBuf()
-			if len(buf) < histBlockRows*stride {
-				buf = make([]uint64, histBlockRows*stride)
-			}
-			defer b.bufs.put(buf)
-		}
 		hi := min(nRows, (c+1)*task)
 		for lo := c * task; lo < hi; lo += histBlockRows {
 			bhi := min(hi, lo+histBlockRows)
-			if rows != nil {
-				for i, r := range rows[lo:bhi] {
-					src, dst := words[int(r)*stride:][:stride], buf[i*stride:][:stride]
-					for j := range dst {
-						dst[j] = src[j]
-					}
-				}
-				for gi, grp := range gs {
-					histQRows(hs[gi], buf[:(bhi-lo)*stride], stride, grp, b.qoff)
-				}
-				continue
-			}
 			for gi, grp := range gs {
 				if oq == nil {
 					histQRows(hs[gi], words[lo*stride:bhi*stride], stride, grp, b.qoff)

@@ -180,13 +180,6 @@ func TestBuildHistMatchesBruteForce(t *testing.T) {
 			if !slices.Equal(hqI.q, hq.q) {
 				t.Fatalf("%s, workers %d: histogram from packed pairs beside the bins differs", node.name, workers)
 			}
-			if node.rows != nil { // gathered block by block while building
-				hqR := histogram{q: make([]int64, ng*groupBins)}
-				bI.buildQ(hqR, gs, wordsI, si, m, nil, node.rows, workers)
-				if !slices.Equal(hqR.q, hq.q) {
-					t.Fatalf("%s, workers %d: histogram gathered block by block differs", node.name, workers)
-				}
-			}
 			for _, grp := range gs {
 				for f := grp * groupSize; f < min(d, (grp+1)*groupSize); f++ {
 					var wantQ [256]int64
