@@ -1,6 +1,7 @@
 package tree_test
 
 import (
+	"math"
 	"math/rand/v2"
 	"testing"
 
@@ -8,9 +9,25 @@ import (
 )
 
 // benchForest is 300 complete depth-6 trees over 40 features, a quarter
-// of the splits categorical, like a trained lead-scoring model.
-func benchForest(b *testing.B) (*tree.Forest, []float64) {
+// of the splits categorical, like a trained lead-scoring model, with
+// random thresholds (about 470 distinct ones per numeric feature).
+func benchForest(b *testing.B) (*tree.Forest, []float64) { return benchForestBins(b, 0) }
+
+// benchForestBins is benchForest with, when bins > 0, every threshold
+// snapped to one of bins histogram-bin edges per feature (as a trainer
+// that bins features produces: at most bins distinct thresholds per
+// feature, each shared by several splits).
+func benchForestBins(b *testing.B, bins int) (*tree.Forest, []float64) {
 	rng := rand.New(rand.NewPCG(21, 22))
+	snap := func(t float64) float64 { return t }
+	if bins > 0 {
+		// Edges at the normal quantiles k/(bins+1), approximated by
+		// rounding a normal draw to a grid of bins cells over [-3, 3].
+		snap = func(t float64) float64 {
+			w := 6 / float64(bins)
+			return math.Round(min(max(t, -3), 3)/w) * w
+		}
+	}
 	const d = 40
 	trees := make([]tree.Tree, 300)
 	for i := range trees {
@@ -24,7 +41,7 @@ func benchForest(b *testing.B) (*tree.Forest, []float64) {
 			}
 			k := len(t.Nodes)
 			f := rng.IntN(d)
-			n := tree.Node{Feature: f, MissingLeft: rng.IntN(2) == 0, Threshold: rng.NormFloat64(), Cover: 1}
+			n := tree.Node{Feature: f, MissingLeft: rng.IntN(2) == 0, Threshold: snap(rng.NormFloat64()), Cover: 1}
 			if f%4 == 1 {
 				n.Categorical, n.Threshold, n.Categories = true, 0, []uint64{rng.Uint64()}
 			}
@@ -52,13 +69,17 @@ func benchForest(b *testing.B) (*tree.Forest, []float64) {
 	return f, X
 }
 
-func BenchmarkForestMargin(b *testing.B) { benchmarkMargin(b, (*tree.Forest).Margin) }
+func BenchmarkForestMargin(b *testing.B) { benchmarkMargin(b, (*tree.Forest).Margin, false) }
 
-func BenchmarkForestMargins(b *testing.B) { benchmarkMargins(b, (*tree.Forest).Margins) }
+func BenchmarkForestMargins(b *testing.B) { benchmarkMargins(b, (*tree.Forest).Margins, false) }
 
-// benchmarkMargin scores one row per iteration, cycling through the rows.
-func benchmarkMargin(b *testing.B, margin func(*tree.Forest, []float64) float64) {
+// benchmarkMargin scores one row per iteration, cycling through the rows,
+// on benchForest or, with legacy, on its Legacy copy.
+func benchmarkMargin(b *testing.B, margin func(*tree.Forest, []float64) float64, legacy bool) {
 	f, X := benchForest(b)
+	if legacy {
+		f = f.Legacy()
+	}
 	d := f.NumFeatures()
 	rows := len(X) / d
 	b.ReportAllocs()
@@ -71,16 +92,45 @@ func benchmarkMargin(b *testing.B, margin func(*tree.Forest, []float64) float64)
 	_ = s
 }
 
-// benchmarkMargins scores every row per iteration and reports rows/s.
-func benchmarkMargins(b *testing.B, margins func(f *tree.Forest, dst, X []float64, rows int)) {
-	f, X := benchForest(b)
+// BenchmarkForestMarginsBinned is BenchmarkForestMargins on a forest
+// whose thresholds take 255 values per feature (benchForestBins).
+func BenchmarkForestMarginsBinned(b *testing.B) {
+	benchmarkMarginsOn(b, benchForestBins, 255, (*tree.Forest).Margins, false)
+}
+
+// BenchmarkForestMarginsBinnedLegacy is BenchmarkForestMarginsBinned on
+// the scorer the block layout replaced, the peer to compare with.
+func BenchmarkForestMarginsBinnedLegacy(b *testing.B) {
+	benchmarkMarginsOn(b, benchForestBins, 255, (*tree.Forest).Margins, true)
+}
+
+// benchmarkMargins scores every row per iteration and reports rows/s,
+// by the wall clock and by the process's CPU time, on benchForest or,
+// with legacy, on its Legacy copy.
+func benchmarkMargins(b *testing.B, margins func(f *tree.Forest, dst, X []float64, rows int), legacy bool) {
+	benchmarkMarginsOn(b, benchForestBins, 0, margins, legacy)
+}
+
+// benchmarkMarginsOn is benchmarkMargins on the forest forest(b, bins).
+func benchmarkMarginsOn(b *testing.B, forest func(*testing.B, int) (*tree.Forest, []float64), bins int,
+	margins func(f *tree.Forest, dst, X []float64, rows int), legacy bool) {
+	f, X := forest(b, bins)
+	if legacy {
+		f = f.Legacy()
+	}
 	rows := len(X) / f.NumFeatures()
 	dst := make([]float64, rows)
 	b.ReportAllocs()
+	cpu0 := cpuTime()
 	for b.Loop() {
 		margins(f, dst, X, rows)
 	}
 	b.ReportMetric(float64(rows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+	if cpu := cpuTime() - cpu0; cpu > 0 {
+		// The same rate per second of this process's CPU time: the
+		// other engineers' processes on the shared cores do not count.
+		b.ReportMetric(float64(rows)*float64(b.N)/cpu.Seconds(), "rows/cpu-s")
+	}
 }
 
 func BenchmarkSHAP(b *testing.B) {
@@ -98,11 +148,11 @@ func BenchmarkSHAP(b *testing.B) {
 
 // BenchmarkForestMarginRef is BenchmarkForestMargin on the reference walk,
 // the baseline to compare with in the same run.
-func BenchmarkForestMarginRef(b *testing.B) { benchmarkMargin(b, (*tree.Forest).MarginRef) }
+func BenchmarkForestMarginRef(b *testing.B) { benchmarkMargin(b, (*tree.Forest).MarginRef, false) }
 
 // BenchmarkForestMarginsRef is BenchmarkForestMargins on the reference
 // walk, the baseline to compare with in the same run.
-func BenchmarkForestMarginsRef(b *testing.B) { benchmarkMargins(b, (*tree.Forest).MarginsRef) }
+func BenchmarkForestMarginsRef(b *testing.B) { benchmarkMargins(b, (*tree.Forest).MarginsRef, false) }
 
 // BenchmarkForestCodeRow is the part of BenchmarkForestMargin spent
 // coding the row for the compact layout.
@@ -117,4 +167,18 @@ func BenchmarkForestCodeRow(b *testing.B) {
 		i = (i + 1) % rows
 	}
 	b.ReportMetric(float64(slots), "slots")
+}
+
+// BenchmarkForestMarginsLegacy is BenchmarkForestMargins on the scorer
+// the block layout replaced (Forest.Legacy), the peer to compare with in
+// the same run.
+func BenchmarkForestMarginsLegacy(b *testing.B) {
+	benchmarkMargins(b, func(f *tree.Forest, dst, X []float64, rows int) { f.Margins(dst, X, rows) }, true)
+}
+
+// BenchmarkForestMarginLegacy is BenchmarkForestMargin on the row coding
+// the grid index replaced (Forest.Legacy), the peer to compare with in
+// the same run.
+func BenchmarkForestMarginLegacy(b *testing.B) {
+	benchmarkMargin(b, (*tree.Forest).Margin, true)
 }

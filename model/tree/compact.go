@@ -90,6 +90,7 @@ type compact struct {
 	slots  int           // number of slots; slot 0 is the constant
 	plan   []featurePlan // how codeRow codes each feature a split reads
 	rank   []rankIndex   // per feature: its distinct numeric thresholds, for codeRow
+	grid   []gridIndex   // per feature: a faster index of them, when it has one
 	anyOut bool          // some tree is not in the layout
 }
 
@@ -126,9 +127,11 @@ func (f *Forest) buildCompact() compact {
 		thr[j] = u[:len(u):len(u)]
 	}
 	c.rank = make([]rankIndex, f.numFeatures)
+	c.grid = make([]gridIndex, f.numFeatures)
 	for j, ts := range thr {
 		if len(ts) > 0 {
 			c.rank[j] = newRankIndex(ts)
+			c.grid[j] = newGridIndex(ts)
 		}
 	}
 	// key returns the slot of split n and its word.
@@ -344,7 +347,8 @@ func (ix *rankIndex) rank(x float64) int {
 }
 
 // codeRow stores the slot codes of row x in codes (c.slots long) and
-// returns codes. It first ranks every numeric value, in a loop without
+// returns codes. It first ranks every numeric value (by the feature's
+// grid index when it has one, else its rankIndex), in a loop without
 // data-dependent branches so that the processor can overlap the
 // features' rank lookups, and then writes the codes.
 func (c *compact) codeRow(codes []uint64, x []float64) []uint64 {
@@ -358,8 +362,12 @@ func (c *compact) codeRow(codes []uint64, x []float64) []uint64 {
 	for i := range c.plan {
 		p := &c.plan[i]
 		r := 0
-		if p.chunks > 0 {
-			r = c.rank[p.feature].rank(x[p.feature]) // 0 for NaN, coded below
+		if p.chunks > 0 { // 0 for NaN, coded below
+			if g := &c.grid[p.feature]; g.start != nil {
+				r = g.rank(x[p.feature])
+			} else {
+				r = c.rank[p.feature].rank(x[p.feature])
+			}
 		}
 		ranks = append(ranks, r)
 	}

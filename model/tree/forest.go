@@ -91,11 +91,12 @@ type Forest struct {
 	roots       []uint32 // root of each tree (leafBit set for a single leaf)
 
 	// Derived by prepare.
-	maxDepth int       // deepest leaf over all trees (root = depth 0)
-	expected []float64 // per tree: cover-weighted mean leaf value (TreeSHAP)
-	recip    []float64 // recip[n] = 1/n for n in 1 .. maxDepth+2 (TreeSHAP)
-	sv       serving   // general scoring layout (serve.go)
-	cp       compact   // compact scoring layout (compact.go)
+	maxDepth int         // deepest leaf over all trees (root = depth 0)
+	expected []float64   // per tree: cover-weighted mean leaf value (TreeSHAP)
+	recip    []float64   // recip[n] = 1/n for n in 1 .. maxDepth+2 (TreeSHAP)
+	sv       serving     // general scoring layout (serve.go)
+	cp       compact     // compact scoring layout (compact.go)
+	bl       blockLayout // bit-sliced batch layout (block.go)
 }
 
 // NewForest compiles trees into a Forest that scores vectors of
@@ -274,6 +275,7 @@ func (f *Forest) prepare() {
 	f.sv = f.buildServing()
 	if f.sv.ok {
 		f.cp = f.buildCompact()
+		f.bl = f.buildBlock()
 	}
 }
 
@@ -464,16 +466,23 @@ func (f *Forest) marginRef(x []float64) float64 {
 const marginBlock = 64
 
 // Margins writes the margin of each of the rows row-major vectors in X
-// into dst. It equals Margin row by row, bit for bit, and allocates
-// scratch buffers (a few kilobytes) once per call, so callers should
-// pass blocks of rows rather than one row at a time. It panics (a caller
-// bug) if len(dst) != rows or len(X) != rows*NumFeatures().
+// into dst. It equals Margin row by row, bit for bit. It scores blocks of
+// 64 rows together (block.go), at a fixed cost per block of about one
+// word operation per distinct split of the forest, so callers should pass
+// many rows per call rather than one at a time; its scratch buffers (one
+// 64-bit word per distinct split) are kept in a pool and reused across
+// calls. It panics (a caller bug) if len(dst) != rows or
+// len(X) != rows*NumFeatures().
 func (f *Forest) Margins(dst, X []float64, rows int) {
 	d := f.numFeatures
 	if rows < 0 || len(dst) != rows || len(X) != rows*d {
 		panic(fmt.Sprintf("tree: Margins: dst has %d, X has %d values for %d rows of %d features", len(dst), len(X), rows, d))
 	}
-	if f.sv.ok {
+	switch {
+	case f.bl.ok:
+		f.marginsBlock(dst, X, rows)
+		return
+	case f.sv.ok:
 		f.marginsFast(dst, X, rows)
 		return
 	}

@@ -1,0 +1,283 @@
+//go:build amd64 && !purego
+
+#include "textflag.h"
+
+// func catMasksShufBit(out, word *uint64, nL, n int, codes *[64]uint8, valid, nan, all uint64)
+TEXT ·catMasksShufBit(SB), NOSPLIT, $0-64
+	MOVQ out+0(FP), DI
+	MOVQ word+8(FP), SI
+	MOVQ nL+16(FP), DX
+	MOVQ n+24(FP), CX
+	MOVQ codes+32(FP), AX
+	VMOVDQU64 (AX), Z0
+	MOVQ valid+40(FP), AX
+	KMOVQ AX, K4
+	MOVQ all+56(FP), AX
+	KMOVQ AX, K6 // NaN right: all
+	MOVQ nan+48(FP), BX
+	NOTQ BX
+	ANDQ BX, AX
+	KMOVQ AX, K5 // NaN left: all &^ nan
+	SUBQ DX, CX  // CX: the splits sending NaN right
+	TESTQ DX, DX
+	JLE right
+
+left:
+	// Bit i of K1 is bit codes[i] of the word, for the valid rows.
+	VPBROADCASTQ (SI), Z1
+	VPSHUFBITQMB Z0, Z1, K4, K1
+	KANDNQ K5, K1, K1
+	KMOVQ K1, (DI)
+	ADDQ $8, SI
+	ADDQ $8, DI
+	DECQ DX
+	JNZ left
+
+right:
+	TESTQ CX, CX
+	JLE done
+
+rloop:
+	VPBROADCASTQ (SI), Z1
+	VPSHUFBITQMB Z0, Z1, K4, K1
+	KANDNQ K6, K1, K1
+	KMOVQ K1, (DI)
+	ADDQ $8, SI
+	ADDQ $8, DI
+	DECQ CX
+	JNZ rloop
+
+done:
+	VZEROUPPER
+	RET
+
+// func groupLeavesAVX512(masks *uint64, mid *uint32, depth int, all uint64, sets *[256][8]uint64, idx *[8][64]uint8, gs *groupScratch)
+//
+// groupScratch: planes [8][8]uint64 at 0, planeIdx [8]uint64 at 512,
+// perm [64]uint8 at 576, onehot [64]uint8 at 640, planeMask uint64 at 704.
+TEXT ·groupLeavesAVX512(SB), NOSPLIT, $0-56
+	MOVQ masks+0(FP), R8
+	MOVQ mid+8(FP), SI
+	MOVQ depth+16(FP), CX
+	MOVQ all+24(FP), AX
+	MOVQ sets+32(FP), DI
+	MOVQ idx+40(FP), DX
+	MOVQ gs+48(FP), R9
+
+	// sets[0] = all, for the eight trees.
+	VPBROADCASTQ AX, Z0
+	VMOVDQU64 Z0, (DI)
+	XORQ R10, R10 // lo: first position of the level
+	MOVQ $1, R11  // positions in the level
+	XORQ R12, R12 // level
+
+level:
+	VPXORQ Z5, Z5, Z5 // plane
+	MOVQ R11, R13
+	MOVQ R10, R14
+	LEAQ 1(R12), AX
+	CMPQ AX, CX
+	JGE last
+
+node:
+	MOVQ R14, BX
+	SHLQ $6, BX
+	VMOVDQU64 (DI)(BX*1), Z1 // S = sets[p]
+	MOVQ R14, R15
+	SHLQ $5, R15
+	VMOVDQU32 (SI)(R15*1), Y2 // the eight trees' mask entries
+	KXNORB K1, K1, K1
+	VPXORQ Z3, Z3, Z3
+	VPGATHERDQ (R8)(Y2*8), K1, Z3 // M
+	VPANDQ Z3, Z1, Z4 // R = S & M: right
+	VPORQ Z4, Z5, Z5
+	VPXORQ Z4, Z1, Z6 // L = S ^ R: left
+	SHLQ $1, BX
+	VMOVDQU64 Z6, 64(DI)(BX*1)  // sets[2p+1]
+	VMOVDQU64 Z4, 128(DI)(BX*1) // sets[2p+2]
+	INCQ R14
+	DECQ R13
+	JNZ node
+	JMP endlevel
+
+last:
+	MOVQ R14, BX
+	SHLQ $6, BX
+	VMOVDQU64 (DI)(BX*1), Z1
+	MOVQ R14, R15
+	SHLQ $5, R15
+	VMOVDQU32 (SI)(R15*1), Y2
+	KXNORB K1, K1, K1
+	VPXORQ Z3, Z3, Z3
+	VPGATHERDQ (R8)(Y2*8), K1, Z3
+	VPANDQ Z3, Z1, Z4
+	VPORQ Z4, Z5, Z5
+	INCQ R14
+	DECQ R13
+	JNZ last
+
+endlevel:
+	MOVQ R12, BX
+	SHLQ $6, BX
+	VMOVDQU64 Z5, (R9)(BX*1) // planes[level]
+	INCQ R12
+	ADDQ R11, R10
+	SHLQ $1, R11
+	CMPQ R12, CX
+	JLT level
+
+	// Per tree: gather its planes (lane m holds level m-(8-depth), the
+	// lanes below 8-depth zero), transpose the 8x8 bytes, and transpose
+	// each 8x8 bit block with GF2P8AFFINEQB against one-hot bytes: byte
+	// k of qword j becomes the leaf position of row 8j+k.
+	VMOVDQU64 512(R9), Z7
+	VMOVDQU64 576(R9), Z8
+	VMOVDQU64 640(R9), Z9
+	MOVQ 704(R9), AX
+	KMOVQ AX, K3
+	XORQ BX, BX
+
+tree:
+	KMOVQ K3, K1
+	VPXORQ Z1, Z1, Z1
+	LEAQ (R9)(BX*8), AX
+	VPGATHERQQ (AX)(Z7*8), K1, Z1
+	VPERMB Z1, Z8, Z2
+	VGF2P8AFFINEQB $0, Z2, Z9, Z3
+	MOVQ BX, AX
+	SHLQ $6, AX
+	VMOVDQU64 Z3, (DX)(AX*1)
+	INCQ BX
+	CMPQ BX, $8
+	JLT tree
+	VZEROUPPER
+	RET
+
+// GRIDCELL loads the eight values at OFF(SI) into X and sets S to
+// start[cell] of each: cell = max(int(min(last, (x-lo)*scale)), 0), so
+// NaN and -Inf fall in cell 0 (a dword gather, start padded by one entry).
+#define GRIDCELL(OFF, X, S) \
+	VMOVUPD OFF(SI), X; \
+	VSUBPD Z10, X, Z1; \
+	VMULPD Z11, Z1, Z1; \
+	VMINPD Z1, Z12, Z1; \
+	VCVTTPD2QQ Z1, Z2; \
+	VPMAXSQ Z15, Z2, Z2; \
+	KXNORB K1, K1, K1; \
+	VPXORD Y4, Y4, Y4; \
+	VPGATHERQD (R8)(Z2*2), K1, Y4; \
+	VPMOVZXDQ Y4, S; \
+	VPANDQ Z14, S, S
+
+// GRIDRANK turns S into the ranks of X (S plus the gridScan thresholds
+// from S below x), stores them at OFF(DI) and ORs the NaN rows, shifted
+// to rows OFF/8 .., into AX.
+#define GRIDRANK(OFF, X, S) \
+	KXNORB K1, K1, K1; \
+	VGATHERQPD (R9)(S*8), K1, Z6; \
+	KXNORB K1, K1, K1; \
+	VGATHERQPD 8(R9)(S*8), K1, Z7; \
+	KXNORB K1, K1, K1; \
+	VGATHERQPD 16(R9)(S*8), K1, Z8; \
+	KXNORB K1, K1, K1; \
+	VGATHERQPD 24(R9)(S*8), K1, Z9; \
+	VCMPPD $0x1e, Z6, X, K2; \
+	VPADDQ Z13, S, K2, S; \
+	VCMPPD $0x1e, Z7, X, K2; \
+	VPADDQ Z13, S, K2, S; \
+	VCMPPD $0x1e, Z8, X, K2; \
+	VPADDQ Z13, S, K2, S; \
+	VCMPPD $0x1e, Z9, X, K2; \
+	VPADDQ Z13, S, K2, S; \
+	VMOVDQU64 S, OFF(DI); \
+	VCMPPD $3, X, X, K3; \
+	KMOVB K3, BX; \
+	SHLQ $(OFF/8), BX; \
+	ORQ BX, AX
+
+// func gridRanksAVX512(col *[64]float64, ranks *[64]uint64, start *uint16, thr *float64, lo, scale, last float64) (nan uint64)
+//
+// All eight start gathers are issued before the threshold gathers that
+// depend on them, so that their latencies overlap.
+TEXT ·gridRanksAVX512(SB), NOSPLIT, $0-64
+	MOVQ col+0(FP), SI
+	MOVQ ranks+8(FP), DI
+	MOVQ start+16(FP), R8
+	MOVQ thr+24(FP), R9
+	VBROADCASTSD lo+32(FP), Z10
+	VBROADCASTSD scale+40(FP), Z11
+	VBROADCASTSD last+48(FP), Z12
+	MOVQ $1, BX
+	VPBROADCASTQ BX, Z13 // ones
+	MOVQ $0xffff, BX
+	VPBROADCASTQ BX, Z14
+	VPXORQ Z15, Z15, Z15 // zeros
+	XORQ AX, AX
+	GRIDCELL(0, Z24, Z16)
+	GRIDCELL(64, Z25, Z17)
+	GRIDCELL(128, Z26, Z18)
+	GRIDCELL(192, Z27, Z19)
+	GRIDCELL(256, Z28, Z20)
+	GRIDCELL(320, Z29, Z21)
+	GRIDCELL(384, Z30, Z22)
+	GRIDCELL(448, Z31, Z23)
+	GRIDRANK(0, Z24, Z16)
+	GRIDRANK(64, Z25, Z17)
+	GRIDRANK(128, Z26, Z18)
+	GRIDRANK(192, Z27, Z19)
+	GRIDRANK(256, Z28, Z20)
+	GRIDRANK(320, Z29, Z21)
+	GRIDRANK(384, Z30, Z22)
+	GRIDRANK(448, Z31, Z23)
+	MOVQ AX, nan+56(FP)
+	VZEROUPPER
+	RET
+
+// func suffixOrAVX512(above *uint64, n int, ml, mr *uint64, nan uint64)
+TEXT ·suffixOrAVX512(SB), NOSPLIT, $0-40
+	MOVQ above+0(FP), SI
+	MOVQ n+8(FP), CX
+	MOVQ ml+16(FP), DI
+	MOVQ mr+24(FP), DX
+	VPBROADCASTQ nan+32(FP), Z10
+	VPXORQ Z9, Z9, Z9 // zeros
+	VPXORQ Z8, Z8, Z8 // carry: the OR of the chunks above
+	// The top chunk starts at (n-1)&^7 and has n-that lanes to store.
+	LEAQ -1(CX), BX
+	ANDQ $-8, BX
+	SUBQ BX, CX
+	MOVQ $1, R8
+	SHLQ CX, R8
+	DECQ R8
+	KMOVQ R8, K1
+
+loop:
+	// Lane i = OR of lanes i..7, then of the chunks above; the chunk is
+	// left zero.
+	VMOVDQU64 (SI)(BX*8), Z0
+	VMOVDQU64 Z9, (SI)(BX*8)
+	VALIGNQ $1, Z0, Z9, Z1
+	VPORQ Z1, Z0, Z0
+	VALIGNQ $2, Z0, Z9, Z1
+	VPORQ Z1, Z0, Z0
+	VALIGNQ $4, Z0, Z9, Z1
+	VPORQ Z1, Z0, Z0
+	VPORQ Z8, Z0, Z0
+	TESTQ DI, DI
+	JZ noL
+	VMOVDQU64 Z0, K1, (DI)(BX*8)
+
+noL:
+	TESTQ DX, DX
+	JZ noR
+	VPORQ Z10, Z0, Z2
+	VMOVDQU64 Z2, K1, (DX)(BX*8)
+
+noR:
+	VPBROADCASTQ X0, Z8
+	KXNORB K1, K1, K1
+	SUBQ $8, BX
+	JGE loop
+	VZEROUPPER
+	RET
+
