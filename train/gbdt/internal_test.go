@@ -2,6 +2,7 @@ package gbdt
 
 import (
 	"math"
+	"math/rand/v2"
 	"strings"
 	"testing"
 )
@@ -98,5 +99,27 @@ func TestAUC(t *testing.T) {
 	// A tie between a positive and a negative counts one half.
 	if got := auc([]float64{0.5, 0.5}, []float64{0, 1}, nil); got != 0.5 {
 		t.Errorf("auc with a tie = %v, want 0.5", got)
+	}
+}
+
+// TestSigmoidBranchFree checks sigmoid, which picks its numerator with
+// bit operations, against the two-branch definition, including ±0, ±Inf,
+// NaN and margins whose exp underflows.
+func TestSigmoidBranchFree(t *testing.T) {
+	vals := []float64{0, math.Copysign(0, -1), 1e-300, -1e-300, 0.5, -0.5, 36, -36, 745, -745, 800, -800, math.Inf(1), math.Inf(-1), math.NaN()}
+	rng := rand.New(rand.NewPCG(3, 4))
+	for range 10000 {
+		vals = append(vals, rng.NormFloat64()*10)
+	}
+	for _, f := range vals {
+		e := math.Exp(-math.Abs(f))
+		want := e / (1 + e)
+		if f >= 0 {
+			want = 1 / (1 + e)
+		}
+		p, ge := sigmoid(f)
+		if math.Float64bits(p) != math.Float64bits(want) && !(math.IsNaN(p) && math.IsNaN(want)) || math.Float64bits(ge) != math.Float64bits(e) && !math.IsNaN(e) {
+			t.Fatalf("sigmoid(%v) = %v, %v; want %v, %v", f, p, ge, want, e)
+		}
 	}
 }
