@@ -20,7 +20,8 @@ DEMO_QUARTERS ?= 8
 DEMO_SEED     ?= 7
 
 .PHONY: all build run test test-go lint vet fmt-check proto proto-check protoc bench \
-        bench-train bench-peers bench-serve quality browser tools clean
+        bench-train bench-peers bench-serve quality browser tools clean \
+        generate generate-check
 
 all: build
 
@@ -34,7 +35,7 @@ run: build
 
 ## test: lint, generated-code check, every Go test with the race detector,
 ## the trainer's quality bars on the public datasets, and the notebooks.
-test: lint proto-check browser $(BIN)/grpcurl test-go quality test-notebooks
+test: lint proto-check generate-check browser $(BIN)/grpcurl test-go quality test-notebooks
 
 test-go:
 	$(GO) test -race -timeout 40m ./...
@@ -81,6 +82,17 @@ proto-check: proto
 	@if [ -n "$$(git status --porcelain -- proto/)" ]; then \
 		git status --porcelain -- proto/; git diff --stat -- proto/; \
 		echo "proto: generated code is stale; run 'make proto' and commit" >&2; exit 1; fi
+
+## generate: regenerate the assembly written by a Go program
+## (model/tree/walk_amd64.s from walk_gen.go).
+generate:
+	$(GO) generate ./model/tree/
+
+## generate-check: fail if generated assembly differs from its generator's output.
+generate-check: generate
+	@if [ -n "$$(git status --porcelain -- model/tree/walk_amd64.s)" ]; then \
+		git diff --stat -- model/tree/walk_amd64.s; \
+		echo "model/tree/walk_amd64.s is stale; run 'make generate' and commit" >&2; exit 1; fi
 
 ## tools: Go tools used by benchmarks and smoke tests, pinned.
 tools: $(BIN)/grpcurl $(BIN)/benchstat

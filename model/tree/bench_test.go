@@ -76,20 +76,34 @@ func BenchmarkForestMargins(b *testing.B) { benchmarkMargins(b, (*tree.Forest).M
 // benchmarkMargin scores one row per iteration, cycling through the rows,
 // on benchForest or, with legacy, on its Legacy copy.
 func benchmarkMargin(b *testing.B, margin func(*tree.Forest, []float64) float64, legacy bool) {
-	f, X := benchForest(b)
+	variant := func(f *tree.Forest) *tree.Forest { return f }
 	if legacy {
-		f = f.Legacy()
+		variant = (*tree.Forest).Legacy
 	}
+	benchmarkMarginOf(b, margin, variant)
+}
+
+// benchmarkMarginOf is benchmarkMargin on variant(benchForest), and
+// reports the CPU time per row too.
+func benchmarkMarginOf(b *testing.B, margin func(*tree.Forest, []float64) float64, variant func(*tree.Forest) *tree.Forest) {
+	f, X := benchForest(b)
+	f = variant(f)
 	d := f.NumFeatures()
 	rows := len(X) / d
 	b.ReportAllocs()
 	i := 0
 	s := 0.0
+	cpu0 := cpuTime()
 	for b.Loop() {
 		s += margin(f, X[i*d:(i+1)*d])
 		i = (i + 1) % rows
 	}
 	_ = s
+	if cpu := cpuTime() - cpu0; cpu > 0 {
+		// The time per row by this process's CPU time, which the other
+		// processes on a shared machine do not inflate.
+		b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
+	}
 }
 
 // BenchmarkForestMarginsBinned is BenchmarkForestMargins on a forest
@@ -176,9 +190,15 @@ func BenchmarkForestMarginsLegacy(b *testing.B) {
 	benchmarkMargins(b, func(f *tree.Forest, dst, X []float64, rows int) { f.Margins(dst, X, rows) }, true)
 }
 
-// BenchmarkForestMarginLegacy is BenchmarkForestMargin on the row coding
-// the grid index replaced (Forest.Legacy), the peer to compare with in
-// the same run.
+// BenchmarkForestMarginLegacy is BenchmarkForestMargin on the scorer
+// the grid index and the assembly kernels replaced (Forest.Legacy), the
+// peer to compare with in the same run.
 func BenchmarkForestMarginLegacy(b *testing.B) {
 	benchmarkMargin(b, (*tree.Forest).Margin, true)
+}
+
+// BenchmarkForestMarginScalar is BenchmarkForestMargin without the
+// assembly kernels (Forest.Scalar), as a purego build scores.
+func BenchmarkForestMarginScalar(b *testing.B) {
+	benchmarkMarginOf(b, (*tree.Forest).Margin, (*tree.Forest).Scalar)
 }

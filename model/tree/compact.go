@@ -76,22 +76,35 @@ type slotKey struct {
 // so a walk of them in lockstep addresses all of them from one
 // base. A tree outside a group is stored alone (stride 1).
 type compact struct {
-	ok     bool          // the layout holds at least one tree
-	word   []uint64      // per split entry: the word of the test
-	slot   []uint16      // per split entry: the slot of the test
-	value  []float64     // per leaf entry: the leaf value
-	leaf   []uint32      // per leaf entry: index into Forest.leaves (tests)
-	node   []uint32      // per tree: entry of its root (base + lane)
-	vbase  []uint32      // per tree: entry of its first leaf (base + lane)
-	sh     []uint8       // per tree: log2 of its stride (groupShift in a group, else 0)
-	depth  []uint8       // per tree: D
-	in     []bool        // per tree: the tree is in the layout
-	group  []bool        // per tree t: t starts a group (t .. t+7)
-	slots  int           // number of slots; slot 0 is the constant
-	plan   []featurePlan // how codeRow codes each feature a split reads
-	rank   []rankIndex   // per feature: its distinct numeric thresholds, for codeRow
-	grid   []gridIndex   // per feature: a faster index of them, when it has one
-	anyOut bool          // some tree is not in the layout
+	ok      bool          // the layout holds at least one tree
+	word    []uint64      // per split entry: the word of the test
+	slot    []uint16      // per split entry: the slot of the test
+	value   []float64     // per leaf entry: the leaf value
+	leaf    []uint32      // per leaf entry: index into Forest.leaves (tests)
+	node    []uint32      // per tree: entry of its root (base + lane)
+	vbase   []uint32      // per tree: entry of its first leaf (base + lane)
+	sh      []uint8       // per tree: log2 of its stride (groupShift in a group, else 0)
+	depth   []uint8       // per tree: D
+	in      []bool        // per tree: the tree is in the layout
+	group   []bool        // per tree t: t starts a group (t .. t+7)
+	slots   int           // number of slots; slot 0 is the constant
+	plan    []featurePlan // how codeRow codes each feature a split reads
+	rank    []rankIndex   // per feature: its distinct numeric thresholds, for codeRow
+	grid    []gridIndex   // per feature: a faster index of them, when it has one
+	anyOut  bool          // some tree is not in the layout
+	runs    []groupRun    // the groups, as runs of one depth on consecutive trees
+	blk     []uint64      // the runs' groups in the layout of walkRunAsm (walk.go)
+	asm     bool          // Margin walks the runs with walkRunAsm, not walkRunGo
+	chunk   []chunkPlan   // per numeric feature, those with a grid index first: where codeRow codes it
+	catPlan []int         // the plans with categorical slots
+	vecCode bool          // codeRow codes the chunks with chunkCodesAVX512
+	// The grid indexes of the first gridRows features of chunk, for
+	// gridRanksRowAVX512, which codeRow uses when vecRank is set.
+	gridRows  int
+	gridRow   []gridRow
+	gridStart []uint16
+	gridThr   []float64
+	vecRank   bool
 }
 
 // buildCompact derives the compact layout. f must be valid and the
@@ -179,8 +192,24 @@ func (f *Forest) buildCompact() compact {
 			slotOf[slotKey{feature: j, chunk: -1, missingRight: true}] = uint16(min(ns+1, maxSlots-1))
 			ns += 2
 		}
+		if p.catBase >= 0 {
+			c.catPlan = append(c.catPlan, len(c.plan))
+		}
 		c.plan = append(c.plan, p)
 	}
+	// The numeric features, those with a grid index first (for
+	// gridRanksRowAVX512).
+	for pass := range 2 {
+		for _, p := range c.plan {
+			if p.chunks > 0 && (c.grid[p.feature].start != nil) == (pass == 0) {
+				c.chunk = append(c.chunk, chunkPlan{feature: int32(p.feature), base: int32(p.numBase), chunks: int32(p.chunks)})
+			}
+		}
+		if pass == 0 {
+			c.buildGridRows(len(c.chunk))
+		}
+	}
+	c.vecCode = hasChunkVec
 	if ns > maxSlots {
 		return compact{}
 	}
@@ -264,6 +293,7 @@ func (f *Forest) buildCompact() compact {
 		c.ok = true
 		t += n
 	}
+	c.buildRuns()
 	return c
 }
 
@@ -347,59 +377,123 @@ func (ix *rankIndex) rank(x float64) int {
 }
 
 // codeRow stores the slot codes of row x in codes (c.slots long) and
-// returns codes. It first ranks every numeric value (by the feature's
-// grid index when it has one, else its rankIndex), in a loop without
-// data-dependent branches so that the processor can overlap the
-// features' rank lookups, and then writes the codes.
+// returns codes. It first ranks every numeric value (-1 for NaN): those
+// of the features with a grid index by gridRanksRowAVX512 when
+// c.vecRank is set, the others (or all) by the feature's grid or
+// rankIndex in a loop without data-dependent branches, so that the
+// processor can overlap the features' rank lookups; then it writes the
+// numeric chunks' codes (chunkCodesAVX512 when c.vecCode is set, else
+// chunkCodesGo) and the categorical slots' codes.
 func (c *compact) codeRow(codes []uint64, x []float64) []uint64 {
 	codes = codes[:c.slots]
 	codes[0] = ^uint64(0)
-	var buf [64]int
-	ranks := buf[:0]
-	if len(c.plan) > len(buf) {
-		ranks = make([]int, 0, len(c.plan))
+	var buf [64]int64
+	ranks := buf[:]
+	if len(c.chunk) > len(buf) {
+		ranks = make([]int64, len(c.chunk))
 	}
-	for i := range c.plan {
-		p := &c.plan[i]
-		r := 0
-		if p.chunks > 0 { // 0 for NaN, coded below
-			if g := &c.grid[p.feature]; g.start != nil {
-				r = g.rank(x[p.feature])
-			} else {
-				r = c.rank[p.feature].rank(x[p.feature])
-			}
+	ranks = ranks[:len(c.chunk)]
+	i := 0
+	if c.vecRank && c.gridRows > 0 {
+		gridRanksRowAVX512(&x[0], &c.gridRow[0], c.gridRows, &c.gridStart[0], &c.gridThr[0], &ranks[0])
+		i = c.gridRows
+	}
+	for ; i < len(c.chunk); i++ {
+		v := x[c.chunk[i].feature]
+		var r int
+		if g := &c.grid[c.chunk[i].feature]; g.start != nil {
+			r = g.rank(v)
+		} else {
+			r = c.rank[c.chunk[i].feature].rank(v)
 		}
-		ranks = append(ranks, r)
+		ranks[i] = int64(r | -int(b2u(v != v)))
 	}
-	for i := range c.plan {
+	if len(ranks) > 0 {
+		if c.vecCode {
+			chunkCodesAVX512(&codes[0], &c.chunk[0], &ranks[0], len(ranks))
+		} else {
+			chunkCodesGo(codes, c.chunk, ranks)
+		}
+	}
+	for _, i := range c.catPlan {
 		p := &c.plan[i]
 		v := x[p.feature]
 		nan := -uint64(b2u(v != v)) // all ones for NaN
-		if n := p.chunks; n > 0 {
-			num := codes[p.numBase : p.numBase+n]
-			if nan != 0 {
-				for k := range num {
-					num[k] = nanBit
-				}
-			} else {
-				// Chunks below q lie below x (code 0), chunks above q
-				// above it (all 63 bits); chunk q is cut at bit m.
-				q, m := ranks[i]/chunkBits, ranks[i]%chunkBits
-				for k := range num {
-					num[k] = ^uint64(nanBit) & -uint64(b2u(k > q))
-				}
-				if q < len(num) {
-					num[q] = ^uint64(0) << m &^ nanBit
-				}
-			}
-		}
-		if p.catBase >= 0 {
-			in := -uint64(b2u(v >= 0) & b2u(v < 64))
-			mask := 1 << (uint64(int64(v)) & 63) & in // as rowCodes
-			codes[p.catBase], codes[p.catBase+1] = mask|nan, mask
-		}
+		in := -uint64(b2u(v >= 0) & b2u(v < 64))
+		mask := 1 << (uint64(int64(v)) & 63) & in // as rowCodes
+		codes[p.catBase], codes[p.catBase+1] = mask|nan, mask
 	}
 	return codes
+}
+
+// gridRow is the grid indexes of eight numeric features, for
+// gridRanksRowAVX512 (field offsets fixed by its assembly): lane k's
+// gridIndex has lo[k], scale[k] and last[k], its start entries begin at
+// gridStart[start[k]] and its thresholds at gridThr[thr[k]]. Unused
+// lanes are zero.
+type gridRow struct {
+	lo, scale, last     [8]float64
+	feature, start, thr [8]int32
+}
+
+// buildGridRows fills c.gridRow, gridStart and gridThr from the first n
+// features of c.chunk (those with a grid index) and sets c.vecRank
+// (hasRankVec) when the concatenated tables are indexable by int32.
+func (c *compact) buildGridRows(n int) {
+	c.gridRows, c.gridRow, c.gridStart, c.gridThr = 0, nil, nil, nil
+	for i, p := range c.chunk[:n] {
+		if i%8 == 0 {
+			c.gridRow = append(c.gridRow, gridRow{})
+		}
+		r, k := &c.gridRow[i/8], i%8
+		g := &c.grid[p.feature]
+		r.lo[k], r.scale[k], r.last[k] = g.lo, g.scale, g.last
+		r.feature[k], r.start[k], r.thr[k] = p.feature, int32(len(c.gridStart)), int32(len(c.gridThr))
+		c.gridStart = append(c.gridStart, g.start...)
+		c.gridThr = append(c.gridThr, g.thr...)
+		if len(c.gridStart) >= math.MaxInt32/2 || len(c.gridThr) >= math.MaxInt32/8 {
+			c.gridRows, c.gridRow, c.gridStart, c.gridThr = 0, nil, nil, nil
+			return
+		}
+	}
+	// One more start entry: the assembly reads them four bytes at a time.
+	c.gridStart = append(c.gridStart, 0)
+	c.gridRows = n
+	c.vecRank = hasRankVec && n > 0
+}
+
+// chunkPlan places the chunk slots of one numeric feature for
+// chunkCodesGo: chunk k at slot base+k, k < chunks. chunkCodesAVX512
+// reads base at offset 0 and chunks at 4 and steps by 12 bytes
+// (TestAsmLayouts).
+type chunkPlan struct {
+	base, chunks int32
+	feature      int32 // for codeRow
+}
+
+// chunkCodesGo stores in codes the chunk codes of each numeric feature
+// of chunk given its rank in ranks (-1 for NaN): chunk k's code has bit
+// b < 63 set iff 63k+b >= rank, and is nanBit for NaN.
+func chunkCodesGo(codes []uint64, chunk []chunkPlan, ranks []int64) {
+	for i, p := range chunk {
+		num := codes[p.base : p.base+p.chunks]
+		r := ranks[i]
+		if r < 0 {
+			for k := range num {
+				num[k] = nanBit
+			}
+			continue
+		}
+		// Chunks below q lie below x (code 0), chunks above q above it
+		// (all 63 bits); chunk q is cut at bit m.
+		q, m := int(r/chunkBits), r%chunkBits
+		for k := range num {
+			num[k] = ^uint64(nanBit) & -uint64(b2u(k > q))
+		}
+		if q < len(num) {
+			num[q] = ^uint64(0) << m &^ nanBit
+		}
+	}
 }
 
 // walk1 returns the leaf entry (index into value) that the row coded as

@@ -323,6 +323,9 @@ func (f *Forest) marginFast(x []float64) float64 {
 	case ns <= 256:
 		var buf [256]uint64
 		return f.rowMarginCompact(x, f.cp.codeRow(buf[:ns], x), old)
+	case ns <= 512:
+		var buf [512]uint64
+		return f.rowMarginCompact(x, f.cp.codeRow(buf[:ns], x), old)
 	case ns <= 1024:
 		var buf [1024]uint64
 		return f.rowMarginCompact(x, f.cp.codeRow(buf[:ns], x), old)
@@ -336,9 +339,14 @@ func (f *Forest) marginFast(x []float64) float64 {
 
 // rowMarginCompact is the margin of row x, coded as codes for the compact
 // layout and, when some tree is not in it, as old for the general one:
-// base, then each tree's leaf added in tree order.
+// base, then each tree's leaf added in tree order. With c.asm it walks
+// the groups run by run in assembly (rowMarginRuns, walk.go), else with
+// walkTrees.
 func (f *Forest) rowMarginCompact(x []float64, codes []uint64, old []rowCode) float64 {
 	c, s := &f.cp, &f.sv
+	if c.asm {
+		return f.rowMarginRuns(x, codes, old)
+	}
 	var out [wideLanes]uint32
 	sum := f.base
 	nt := len(c.in)

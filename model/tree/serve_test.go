@@ -243,7 +243,7 @@ func TestServingFallback(t *testing.T) {
 func TestMarginSlotTiers(t *testing.T) {
 	rng := rand.New(rand.NewPCG(51, 52))
 	for _, c := range []struct{ d, minSlots, maxSlots int }{
-		{100, 2, 256}, {600, 257, 1024}, {1500, 1025, maxStackSlots}, {4200, maxStackSlots + 1, 1 << 16},
+		{100, 2, 256}, {300, 257, 512}, {600, 513, 1024}, {1500, 1025, maxStackSlots}, {4200, maxStackSlots + 1, 1 << 16},
 	} {
 		var trees []Tree
 		for j := 0; j < c.d; {
