@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"net"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -449,10 +450,11 @@ func BenchmarkGRPCPredict(b *testing.B) {
 }
 
 // BenchmarkServerSide measures what the server does per call without the
-// network: unmarshal the request bytes (as the server's codec does), run
-// the handler, marshal the
-// response. Unary is one lead without events; table100 is a PredictBatch
-// of 100 such leads (ids differ) as one LeadTable. Use it for CPU and
+// network and the interceptors: decode the request bytes with the
+// server's codec into a pooled request, run the handler, encode the
+// answer (predict.ServerSideCall). Unary is one lead without events;
+// table100 is a PredictBatch of 100 such leads (ids differ) as one
+// LeadTable, batch100 the same leads as Lead messages. Use it for CPU and
 // allocation profiles of the hot path.
 func BenchmarkServerSide(b *testing.B) {
 	f := benchFixtureFor(b)
@@ -475,15 +477,7 @@ func BenchmarkServerSide(b *testing.B) {
 	b.Run("unary", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			var req leadscorev1.PredictRequest
-			if err := leadscorev1.UnmarshalPredictRequest(one, &req); err != nil { // as the server's codec
-				b.Fatal(err)
-			}
-			resp, err := s.Predict(ctx, &req)
-			if err != nil {
-				b.Fatal(err)
-			}
-			if _, err := proto.Marshal(resp); err != nil {
+			if err := predict.ServerSideCall(ctx, s, false, one); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -504,17 +498,76 @@ func BenchmarkServerSide(b *testing.B) {
 	b.Run("table100", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			var req leadscorev1.PredictBatchRequest
-			if err := leadscorev1.UnmarshalPredictBatchRequest(batch, &req); err != nil {
-				b.Fatal(err)
-			}
-			resp, err := s.PredictBatch(ctx, &req)
-			if err != nil {
-				b.Fatal(err)
-			}
-			if _, err := proto.Marshal(resp); err != nil {
+			if err := predict.ServerSideCall(ctx, s, true, batch); err != nil {
 				b.Fatal(err)
 			}
 		}
 	})
+	asLeads, err := proto.Marshal(&leadscorev1.PredictBatchRequest{Leads: leads})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("batch100", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if err := predict.ServerSideCall(ctx, s, true, asLeads); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// BenchmarkGRPCPredictConcurrent is BenchmarkGRPCPredict (events=0) with
+// 32 calls in flight, as the bench-serve load, against servers with
+// GOMAXPROCS stream workers (the former default) and with the default:
+// client and server share the cores, so ns/op is the inverse of the
+// calls/s of the pair, and the two servers are compared in one run.
+func BenchmarkGRPCPredictConcurrent(b *testing.B) {
+	f := benchFixtureFor(b)
+	root := b.TempDir()
+	if _, err := model.Save(root, f.art); err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	reg, err := predict.NewRegistry(ctx, predict.RegistryConfig{Root: root, Loader: predict.LoadArtifact, Probe: f.lead})
+	if err != nil {
+		b.Fatal(err)
+	}
+	l := proto.Clone(f.lead).(*leadscorev1.Lead)
+	l.Events = nil
+	req := &leadscorev1.PredictRequest{Lead: l}
+	for _, c := range []struct {
+		name    string
+		workers int
+	}{{"workers=gomaxprocs", runtime.GOMAXPROCS(0)}, {"workers=default", 0}} {
+		b.Run(c.name, func(b *testing.B) {
+			s := predict.NewServer(predict.ServerConfig{Registry: reg})
+			g := s.NewGRPCServer(predict.GRPCOptions{StreamWorkers: c.workers})
+			lis, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				b.Fatal(err)
+			}
+			go g.Serve(lis)
+			defer g.Stop()
+			cc, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer cc.Close()
+			cli := leadscorev1.NewLeadScoringClient(cc)
+			if _, err := cli.Predict(ctx, req); err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			b.SetParallelism(max(1, 32/runtime.GOMAXPROCS(0)))
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					if _, err := cli.Predict(ctx, req); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+		})
+	}
 }

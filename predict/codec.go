@@ -11,7 +11,11 @@ import (
 // PredictRequest and a PredictBatchRequest are decoded with
 // leadscorev1.UnmarshalPredictRequest and UnmarshalPredictBatchRequest
 // (the same messages, with a few allocations per lead or table column
-// instead of several per attribute or string). Its name is "proto", so clients see no difference.
+// instead of several per attribute or string) and the pooled requests of
+// handlers.go with the Slabs variants (next to no allocation), and a
+// PredictResponse and a PredictBatchResponse are encoded by appendAnswer
+// (the same bytes without proto's reflection). Its name is "proto", so
+// clients see no difference.
 type codec struct {
 	proto encoding.CodecV2
 }
@@ -20,7 +24,21 @@ func newCodec() codec { return codec{proto: encoding.GetCodecV2("proto")} }
 
 func (c codec) Name() string { return "proto" }
 
-func (c codec) Marshal(v any) (mem.BufferSlice, error) { return c.proto.Marshal(v) }
+func (c codec) Marshal(v any) (mem.BufferSlice, error) {
+	n, ok := answerSize(v)
+	if !ok {
+		return c.proto.Marshal(v)
+	}
+	// As gRPC's proto codec: a small message in a buffer of its own, a
+	// large one in a pooled buffer.
+	if mem.IsBelowBufferPoolingThreshold(n) {
+		return mem.BufferSlice{mem.SliceBuffer(appendAnswer(make([]byte, 0, n), v))}, nil
+	}
+	pool := mem.DefaultBufferPool()
+	buf := pool.Get(n)
+	*buf = appendAnswer((*buf)[:0], v)
+	return mem.BufferSlice{mem.NewBuffer(buf, pool)}, nil
+}
 
 func (c codec) Unmarshal(data mem.BufferSlice, v any) error {
 	var decode func([]byte) error
@@ -29,6 +47,14 @@ func (c codec) Unmarshal(data mem.BufferSlice, v any) error {
 		decode = func(b []byte) error { return leadscorev1.UnmarshalPredictRequest(b, req) }
 	case *leadscorev1.PredictBatchRequest:
 		decode = func(b []byte) error { return leadscorev1.UnmarshalPredictBatchRequest(b, req) }
+	case *pooledRequest:
+		decode = func(b []byte) error {
+			return leadscorev1.UnmarshalPredictRequestSlabs(b, &req.PredictRequest, &req.slabs)
+		}
+	case *pooledBatch:
+		decode = func(b []byte) error {
+			return leadscorev1.UnmarshalPredictBatchRequestSlabs(b, &req.PredictBatchRequest, &req.slabs)
+		}
 	default:
 		return c.proto.Unmarshal(data, v)
 	}

@@ -347,6 +347,54 @@ func TestE2EParityWithOfflineScoring(t *testing.T) {
 	if bad > 0 {
 		t.Errorf("Predict: %d of %d leads differ from offline scoring", bad, len(leads))
 	}
+	// The same concurrently: the server decodes requests into pooled memory
+	// it reuses, so calls in flight together (8 unary callers, 2 batch
+	// callers with Lead messages of 25) must each get their own lead's
+	// answer, bit for bit.
+	var wg sync.WaitGroup
+	var badConc atomic.Int64
+	check := func(p *leadscorev1.Prediction, l *leadscorev1.Lead, what string) {
+		if p.GetLeadId() != l.GetId() {
+			t.Errorf("%s: the answer for lead %s is for %q", what, l.GetId(), p.GetLeadId())
+			badConc.Add(1)
+		} else if d := sameAsOffline(p, want[l.GetId()], false); d != "" {
+			if badConc.Add(1) <= 5 {
+				t.Errorf("%s lead %s: %s", what, l.GetId(), d)
+			}
+		}
+	}
+	conc := leads[:min(len(leads), 400)]
+	for w := range 8 {
+		wg.Go(func() {
+			for i := w; i < len(conc); i += 8 {
+				resp, err := s.client.Predict(ctx, &leadscorev1.PredictRequest{Lead: conc[i]})
+				if err != nil {
+					t.Errorf("concurrent Predict %s: %v", conc[i].GetId(), err)
+					return
+				}
+				check(resp.GetPrediction(), conc[i], "concurrent Predict")
+			}
+		})
+	}
+	for w := range 2 {
+		wg.Go(func() {
+			for lo := 25 * w; lo < len(conc); lo += 50 {
+				part := conc[lo:min(len(conc), lo+25)]
+				resp, err := s.client.PredictBatch(ctx, &leadscorev1.PredictBatchRequest{Leads: part})
+				if err != nil || len(resp.GetPredictions()) != len(part) {
+					t.Errorf("concurrent PredictBatch leads[%d:]: %d answers, %v", lo, len(resp.GetPredictions()), err)
+					return
+				}
+				for i, p := range resp.GetPredictions() {
+					check(p, part[i], "concurrent PredictBatch")
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if n := badConc.Load(); n > 0 {
+		t.Errorf("concurrent calls: %d answers differ from offline scoring", n)
+	}
 	// The shadow path: the challenger's probability for a lead equals the
 	// one offline scoring records, bit for bit.
 	m := predict.NewArtifactModel(a)

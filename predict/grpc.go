@@ -16,8 +16,6 @@ import (
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/reflection"
 	"google.golang.org/grpc/status"
-
-	leadscorev1 "leadscore/proto/leadscore/v1"
 )
 
 // Default message-size limits. A batch of 1000 leads with 20 attributes
@@ -26,6 +24,11 @@ const (
 	DefaultMaxRecvMsgSize = 16 << 20
 	DefaultMaxSendMsgSize = 16 << 20
 )
+
+// DefaultStreamWorkers is the default GRPCOptions.StreamWorkers: enough
+// for the concurrency of a busy client pool (the bench-serve loads run 32
+// and 64 calls at once).
+const DefaultStreamWorkers = 128
 
 // GRPCOptions configure NewGRPCServer. A zero field means the default.
 type GRPCOptions struct {
@@ -36,10 +39,18 @@ type GRPCOptions struct {
 	// calls (grpc.NumStreamWorkers); a call that finds them all busy gets
 	// a goroutine of its own, as without workers. Reusing goroutines whose
 	// stacks have already grown saves the stack growth a fresh goroutine
-	// pays on every call (7% of a Predict call's CPU under load). Default
-	// GOMAXPROCS; negative: none.
+	// pays on every call: scoring needs tens of KB of stack (the forest's
+	// row codes), and growing a fresh goroutine's stack to that was 20% of
+	// a Predict call's CPU at 32 concurrent calls with GOMAXPROCS workers.
+	// So there should be a worker for every call in flight, not for every
+	// core: a call is in flight while it waits for a core too. Idle
+	// workers cost only their stacks. Default DefaultStreamWorkers (or
+	// GOMAXPROCS, if larger); negative: none.
 	StreamWorkers int
-	// Extra options (TLS credentials, keepalive, …) are appended.
+	// Extra options (TLS credentials, keepalive, …) are appended. An
+	// interceptor added here must not use a Predict or PredictBatch
+	// request after the call returns: the server reuses its memory
+	// (handlers.go).
 	Extra []grpc.ServerOption
 }
 
@@ -55,7 +66,7 @@ func (s *Server) NewGRPCServer(o GRPCOptions) *grpc.Server {
 		o.MaxSendMsgSize = DefaultMaxSendMsgSize
 	}
 	if o.StreamWorkers == 0 {
-		o.StreamWorkers = runtime.GOMAXPROCS(0)
+		o.StreamWorkers = max(DefaultStreamWorkers, runtime.GOMAXPROCS(0))
 	}
 	unary, stream := s.interceptors()
 	opts := []grpc.ServerOption{
@@ -70,7 +81,7 @@ func (s *Server) NewGRPCServer(o GRPCOptions) *grpc.Server {
 	}
 	opts = append(opts, o.Extra...)
 	g := grpc.NewServer(opts...)
-	leadscorev1.RegisterLeadScoringServer(g, s)
+	g.RegisterService(s.serviceDesc(), s) // leadscorev1.RegisterLeadScoringServer with pooled requests
 	healthpb.RegisterHealthServer(g, s.health)
 	reflection.Register(g)
 	s.metrics.grpc.initialize(g)

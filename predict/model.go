@@ -37,8 +37,9 @@ type Model interface {
 	// Predict scores one lead the server has validated (id, created_at and
 	// events are present and well-formed, attribute names unique, at most
 	// one value each; attribute types are not checked). It must not keep
-	// the lead, or anything it points to, after it returns: the leads of a
-	// PredictBatch table live in memory the server reuses.
+	// the lead, or anything it points to, after it returns: the leads the
+	// gRPC server decodes (and those of a PredictBatch table) live in
+	// memory it reuses for the next request. Strings may be kept.
 	// It returns a new Prediction the server may modify, with
 	// probability, score, stage, sub-scores, model name and version and,
 	// when opt.Explain, at most opt.MaxReasons reasons sorted by

@@ -16,6 +16,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
@@ -105,8 +106,14 @@ type Server struct {
 	now      func() time.Time
 	health   *health.Server
 	slabs    sync.Pool   // of *tableSlabs, for PredictBatch tables
+	requests sync.Pool   // of *pooledRequest, for Predict (handlers.go)
+	batches  sync.Pool   // of *pooledBatch, for PredictBatch (handlers.go)
 	modelsUp atomic.Bool // the registry serves at least one model
 	healthMu sync.Mutex  // makes each health update see and set one state
+
+	// predictHandler and predictBatchHandler are Predict and PredictBatch
+	// as grpc.UnaryHandler, made once (handlers.go).
+	predictHandler, predictBatchHandler grpc.UnaryHandler
 }
 
 type rulesEntry struct {
@@ -123,6 +130,14 @@ func NewServer(cfg ServerConfig) *Server {
 		shadow: cfg.Shadow, sink: cfg.Log, now: cfg.Now, health: health.NewServer(),
 	}
 	s.slabs.New = func() any { return new(tableSlabs) }
+	s.requests.New = func() any { return new(pooledRequest) }
+	s.batches.New = func() any { return new(pooledBatch) }
+	s.predictHandler = func(ctx context.Context, req any) (any, error) {
+		return s.Predict(ctx, req.(*leadscorev1.PredictRequest))
+	}
+	s.predictBatchHandler = func(ctx context.Context, req any) (any, error) {
+		return s.PredictBatch(ctx, req.(*leadscorev1.PredictBatchRequest))
+	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}

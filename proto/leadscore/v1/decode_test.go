@@ -37,7 +37,8 @@ func benchRequest(n int) *leadscorev1.PredictRequest {
 }
 
 // BenchmarkPredictRequest measures what the wire form costs the server
-// (Unmarshal) and the client (Marshal) for the benchmark lead, with no
+// (Unmarshal; the server decodes with UnmarshalPredictRequestSlabs into
+// pooled slabs) and the client (Marshal) for the benchmark lead, with no
 // events (the ceiling's request shape) and with 50.
 func BenchmarkPredictRequest(b *testing.B) {
 	for _, n := range []int{0, 50} {
@@ -64,6 +65,18 @@ func BenchmarkPredictRequest(b *testing.B) {
 				if err := leadscorev1.UnmarshalPredictRequest(raw, &r); err != nil {
 					b.Fatal(err)
 				}
+			}
+		})
+		b.Run(fmt.Sprintf("slabs-unmarshal/events=%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(len(raw)))
+			var sl leadscorev1.DecodeSlabs
+			var r leadscorev1.PredictRequest
+			for b.Loop() { // as the server's pooled requests
+				if err := leadscorev1.UnmarshalPredictRequestSlabs(raw, &r, &sl); err != nil {
+					b.Fatal(err)
+				}
+				sl.Reset()
 			}
 		})
 		b.Run(fmt.Sprintf("marshal/events=%d", n), func(b *testing.B) {

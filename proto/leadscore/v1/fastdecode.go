@@ -24,7 +24,7 @@ import (
 // proto.Unmarshal's.
 func UnmarshalPredictRequest(b []byte, req *PredictRequest) error {
 	req.Reset()
-	if fastPredictRequest(b, req) {
+	if fastPredictRequest(b, req, nil) {
 		return nil
 	}
 	req.Reset()
@@ -79,7 +79,7 @@ func str(data []byte, in string, base []byte) (string, bool) {
 	return in[off : off+len(data)], true
 }
 
-func fastPredictRequest(b []byte, req *PredictRequest) bool {
+func fastPredictRequest(b []byte, req *PredictRequest, sl *DecodeSlabs) bool {
 	var seenLead, seenAsOf bool
 	for len(b) > 0 {
 		num, typ, v, data, rest, ok := field(b)
@@ -90,8 +90,8 @@ func fastPredictRequest(b []byte, req *PredictRequest) bool {
 		switch {
 		case num == 1 && typ == protowire.BytesType && !seenLead:
 			seenLead = true
-			req.Lead = new(Lead)
-			if !fastLead(data, req.Lead) {
+			req.Lead = &take(sl.leadArena(), 1)[0]
+			if !fastLead(data, req.Lead, sl) {
 				return false
 			}
 		case (num == 2 || num == 7) && typ == protowire.BytesType:
@@ -143,8 +143,9 @@ func fastTimestamp(b []byte, t *timestamppb.Timestamp) bool {
 }
 
 // fastLead decodes a Lead: a first pass counts the attributes, events and
-// timestamps to size the slabs, a second fills them.
-func fastLead(b []byte, l *Lead) bool {
+// timestamps to size the slabs (taken from sl, or allocated when sl is
+// nil), a second fills them.
+func fastLead(b []byte, l *Lead, sl *DecodeSlabs) bool {
 	nAttr, nEv, nTS, nNum, nBool, nStr := 0, 0, 0, 0, 0, 0
 	for p := b; len(p) > 0; {
 		num, typ, _, data, rest, ok := field(p)
@@ -191,23 +192,16 @@ func fastLead(b []byte, l *Lead) bool {
 		bools   []bool
 		strs    []string
 	)
-	if nAttr > 0 {
-		attrs, ptrs = make([]Attribute, nAttr), make([]*Attribute, 0, nAttr)
-	}
-	if nEv > 0 {
-		events, evPtrs = make([]Event, nEv), make([]*Event, 0, nEv)
-	}
-	if nTS > 0 {
-		ts = make([]timestamppb.Timestamp, nTS)
-	}
-	if nNum > 0 {
-		numbers = make([]float64, nNum)
-	}
-	if nBool > 0 {
-		bools = make([]bool, nBool)
-	}
-	if nStr > 0 {
-		strs = make([]string, nStr)
+	if sl == nil {
+		attrs, ptrs = take[Attribute](nil, nAttr), takeEmpty[*Attribute](nil, nAttr)
+		events, evPtrs = take[Event](nil, nEv), takeEmpty[*Event](nil, nEv)
+		ts, numbers = take[timestamppb.Timestamp](nil, nTS), take[float64](nil, nNum)
+		bools, strs = take[bool](nil, nBool), take[string](nil, nStr)
+	} else {
+		attrs, ptrs = take(&sl.attrs, nAttr), takeEmpty(&sl.attrPtrs, nAttr)
+		events, evPtrs = take(&sl.events, nEv), takeEmpty(&sl.evPtrs, nEv)
+		ts, numbers = take(&sl.ts, nTS), take(&sl.numbers, nNum)
+		bools, strs = take(&sl.bools, nBool), take(&sl.strs, nStr)
 	}
 	newTS := func() *timestamppb.Timestamp {
 		if len(ts) == 0 {

@@ -17,14 +17,14 @@ import (
 // each. Anything it does not expect makes it fall back to proto.Unmarshal.
 func UnmarshalPredictBatchRequest(b []byte, req *PredictBatchRequest) error {
 	req.Reset()
-	if fastPredictBatchRequest(b, req) {
+	if fastPredictBatchRequest(b, req, nil) {
 		return nil
 	}
 	req.Reset()
 	return proto.Unmarshal(b, req)
 }
 
-func fastPredictBatchRequest(b []byte, req *PredictBatchRequest) bool {
+func fastPredictBatchRequest(b []byte, req *PredictBatchRequest, sl *DecodeSlabs) bool {
 	var seenTable, seenAsOf bool
 	nLeads := 0
 	for p := b; len(p) > 0; {
@@ -38,8 +38,10 @@ func fastPredictBatchRequest(b []byte, req *PredictBatchRequest) bool {
 		}
 	}
 	var leads []Lead
-	if nLeads > 0 {
-		leads, req.Leads = make([]Lead, nLeads), make([]*Lead, 0, nLeads)
+	if sl == nil {
+		leads, req.Leads = take[Lead](nil, nLeads), takeEmpty[*Lead](nil, nLeads)
+	} else {
+		leads, req.Leads = take(&sl.leads, nLeads), takeEmpty(&sl.leadPtrs, nLeads)
 	}
 	for len(b) > 0 {
 		num, typ, v, data, rest, _ := field(b) // well-formed: checked above
@@ -48,14 +50,14 @@ func fastPredictBatchRequest(b []byte, req *PredictBatchRequest) bool {
 		case num == 1 && typ == protowire.BytesType:
 			l := &leads[0]
 			leads = leads[1:]
-			if !fastLead(data, l) {
+			if !fastLead(data, l, sl) {
 				return false
 			}
 			req.Leads = append(req.Leads, l)
 		case num == 7 && typ == protowire.BytesType && !seenTable:
 			seenTable = true
 			req.Table = new(LeadTable)
-			if !fastTable(data, req.Table) {
+			if !fastTable(data, req.Table, sl) {
 				return false
 			}
 		case num == 2 && typ == protowire.BytesType:
@@ -111,8 +113,9 @@ func packedLen(data []byte) int {
 }
 
 // appendVarints appends the packed (BytesType) or single (VarintType)
-// varints of one field occurrence to dst, each converted by conv.
-func appendVarints[T any](dst []T, typ protowire.Type, v uint64, data []byte, conv func(uint64) T) ([]T, bool) {
+// varints of one field occurrence to dst, each converted by conv; a new
+// dst for packed varints is taken from a (allocated when a is nil).
+func appendVarints[T any](dst []T, typ protowire.Type, v uint64, data []byte, conv func(uint64) T, a *arena[T]) ([]T, bool) {
 	if typ == protowire.VarintType {
 		return append(dst, conv(v)), true
 	}
@@ -120,7 +123,7 @@ func appendVarints[T any](dst []T, typ protowire.Type, v uint64, data []byte, co
 		return nil, false
 	}
 	if dst == nil {
-		dst = make([]T, 0, packedLen(data))
+		dst = takeEmpty(a, packedLen(data))
 	}
 	for len(data) > 0 {
 		x, n := protowire.ConsumeVarint(data)
@@ -137,20 +140,95 @@ func zigzag(v uint64) int64    { return protowire.DecodeZigZag(v) }
 func toUint32(v uint64) uint32 { return uint32(v) }
 func toBool(v uint64) bool     { return v != 0 }
 
-// fastTable decodes a LeadTable.
-func fastTable(b []byte, t *LeadTable) bool {
+// tableStrings hands out a table's strings. Without slabs they are
+// substrings of one copy of the table's bytes (in, whose bytes b are
+// base). With slabs, only the bytes of its strings are copied, in the
+// order the decoder meets them (gatherTableStrings), and each string is
+// the next piece of that copy, checked against its bytes.
+type tableStrings struct {
+	in   string
+	base []byte // nil: sequential
+	cur  int
+}
+
+func (s *tableStrings) get(data []byte) (string, bool) {
+	if s.base != nil {
+		return str(data, s.in, s.base)
+	}
+	if !utf8.Valid(data) || len(s.in)-s.cur < len(data) {
+		return "", false
+	}
+	v := s.in[s.cur : s.cur+len(data)]
+	if v != string(data) { // the order differs from gatherTableStrings': fall back
+		return "", false
+	}
+	s.cur += len(data)
+	return v, true
+}
+
+// gatherTableStrings appends to dst the bytes of the LeadTable b's
+// strings in the order fastTable decodes them: ids, and column names,
+// column strings and event type names as their messages come.
+func gatherTableStrings(dst, b []byte) ([]byte, bool) {
+	for len(b) > 0 {
+		num, typ, _, data, rest, ok := field(b)
+		if !ok {
+			return nil, false
+		}
+		b = rest
+		if typ != protowire.BytesType {
+			continue
+		}
+		var inner protowire.Number // the string field of a column or events message
+		switch num {
+		case 1:
+			dst = append(dst, data...)
+			continue
+		case 3:
+			inner = 3
+		case 4:
+			inner = 4
+		default:
+			continue
+		}
+		for q := data; len(q) > 0; {
+			n, t, _, d, r, ok := field(q)
+			if !ok {
+				return nil, false
+			}
+			q = r
+			if t == protowire.BytesType && (n == inner || (inner == 3 && n == 1)) {
+				dst = append(dst, d...)
+			}
+		}
+	}
+	return dst, true
+}
+
+// fastTable decodes a LeadTable, with its columns and their values carved
+// from sl (allocated when sl is nil).
+func fastTable(b []byte, t *LeadTable, sl *DecodeSlabs) bool {
 	nIDs, ok := count(b, 1)
 	if !ok {
 		return false
 	}
 	nCols, _ := count(b, 3)
-	in := string(b) // the table's strings are substrings of this copy
-	if nIDs > 0 {
-		t.Ids = make([]string, 0, nIDs)
+	ts := &tableStrings{in: "", base: b}
+	if sl == nil {
+		ts.in = string(b) // the table's strings are substrings of this copy
+	} else {
+		if sl.text, ok = gatherTableStrings(sl.text[:0], b); !ok {
+			return false
+		}
+		ts.in, ts.base = string(sl.text), nil
 	}
 	var cols []Column
-	if nCols > 0 {
-		cols, t.Columns = make([]Column, nCols), make([]*Column, 0, nCols)
+	if sl == nil {
+		t.Ids = takeEmpty[string](nil, nIDs)
+		cols, t.Columns = take[Column](nil, nCols), takeEmpty[*Column](nil, nCols)
+	} else {
+		t.Ids = takeEmpty(&sl.strs, nIDs)
+		cols, t.Columns = take(&sl.cols, nCols), takeEmpty(&sl.colPtrs, nCols)
 	}
 	seenEvents := false
 	for p := b; len(p) > 0; {
@@ -158,26 +236,26 @@ func fastTable(b []byte, t *LeadTable) bool {
 		p = rest
 		switch {
 		case num == 1 && typ == protowire.BytesType:
-			s, ok := str(data, in, b)
+			s, ok := ts.get(data)
 			if !ok {
 				return false
 			}
 			t.Ids = append(t.Ids, s)
 		case num == 2:
-			if t.CreatedAtMicros, ok = appendVarints(t.CreatedAtMicros, typ, v, data, zigzag); !ok {
+			if t.CreatedAtMicros, ok = appendVarints(t.CreatedAtMicros, typ, v, data, zigzag, sl.i64s()); !ok {
 				return false
 			}
 		case num == 3 && typ == protowire.BytesType:
 			c := &cols[0]
 			cols = cols[1:]
-			if !fastColumn(data, c, in, b) {
+			if !fastColumn(data, c, ts, sl) {
 				return false
 			}
 			t.Columns = append(t.Columns, c)
 		case num == 4 && typ == protowire.BytesType && !seenEvents:
 			seenEvents = true
 			t.Events = new(EventColumns)
-			if !fastEventColumns(data, t.Events, in, b) {
+			if !fastEventColumns(data, t.Events, ts, sl) {
 				return false
 			}
 		default:
@@ -187,22 +265,23 @@ func fastTable(b []byte, t *LeadTable) bool {
 	return true
 }
 
-// fastColumn decodes a Column whose bytes b lie in base, of which in is
-// a string copy.
-func fastColumn(b []byte, c *Column, in string, base []byte) bool {
+// fastColumn decodes a Column.
+func fastColumn(b []byte, c *Column, ts *tableStrings, sl *DecodeSlabs) bool {
 	nStr, ok := count(b, 3)
 	if !ok {
 		return false
 	}
-	if nStr > 0 {
-		c.Strings = make([]string, 0, nStr)
+	if sl == nil {
+		c.Strings = takeEmpty[string](nil, nStr)
+	} else {
+		c.Strings = takeEmpty(&sl.strs, nStr)
 	}
 	for len(b) > 0 {
 		num, typ, v, data, rest, _ := field(b)
 		b = rest
 		switch {
 		case num == 1 && typ == protowire.BytesType:
-			if c.Name, ok = str(data, in, base); !ok {
+			if c.Name, ok = ts.get(data); !ok {
 				return false
 			}
 		case num == 2 && typ == protowire.Fixed64Type:
@@ -212,28 +291,32 @@ func fastColumn(b []byte, c *Column, in string, base []byte) bool {
 				return false
 			}
 			if c.Numbers == nil {
-				c.Numbers = make([]float64, 0, len(data)/8)
+				if sl == nil {
+					c.Numbers = takeEmpty[float64](nil, len(data)/8)
+				} else {
+					c.Numbers = takeEmpty(&sl.numbers, len(data)/8)
+				}
 			}
 			for ; len(data) > 0; data = data[8:] {
 				x, _ := protowire.ConsumeFixed64(data)
 				c.Numbers = append(c.Numbers, math.Float64frombits(x))
 			}
 		case num == 3 && typ == protowire.BytesType:
-			s, ok := str(data, in, base)
+			s, ok := ts.get(data)
 			if !ok {
 				return false
 			}
 			c.Strings = append(c.Strings, s)
 		case num == 4:
-			if c.Bools, ok = appendVarints(c.Bools, typ, v, data, toBool); !ok {
+			if c.Bools, ok = appendVarints(c.Bools, typ, v, data, toBool, sl.boolArena()); !ok {
 				return false
 			}
 		case num == 5:
-			if c.TimestampsMicros, ok = appendVarints(c.TimestampsMicros, typ, v, data, zigzag); !ok {
+			if c.TimestampsMicros, ok = appendVarints(c.TimestampsMicros, typ, v, data, zigzag, sl.i64s()); !ok {
 				return false
 			}
 		case num == 6:
-			if c.MissingRows, ok = appendVarints(c.MissingRows, typ, v, data, toUint32); !ok {
+			if c.MissingRows, ok = appendVarints(c.MissingRows, typ, v, data, toUint32, sl.u32s()); !ok {
 				return false
 			}
 		default:
@@ -244,26 +327,34 @@ func fastColumn(b []byte, c *Column, in string, base []byte) bool {
 }
 
 // fastEventColumns decodes an EventColumns.
-func fastEventColumns(b []byte, e *EventColumns, in string, base []byte) bool {
-	var ok bool
+func fastEventColumns(b []byte, e *EventColumns, ts *tableStrings, sl *DecodeSlabs) bool {
+	nNames, ok := count(b, 4)
+	if !ok {
+		return false
+	}
+	if sl == nil {
+		e.TypeNames = takeEmpty[string](nil, nNames)
+	} else {
+		e.TypeNames = takeEmpty(&sl.strs, nNames)
+	}
 	for len(b) > 0 {
 		num, typ, v, data, rest, _ := field(b)
 		b = rest
 		switch {
 		case num == 1:
-			if e.Rows, ok = appendVarints(e.Rows, typ, v, data, toUint32); !ok {
+			if e.Rows, ok = appendVarints(e.Rows, typ, v, data, toUint32, sl.u32s()); !ok {
 				return false
 			}
 		case num == 2:
-			if e.Types, ok = appendVarints(e.Types, typ, v, data, toUint32); !ok {
+			if e.Types, ok = appendVarints(e.Types, typ, v, data, toUint32, sl.u32s()); !ok {
 				return false
 			}
 		case num == 3:
-			if e.TsMicros, ok = appendVarints(e.TsMicros, typ, v, data, zigzag); !ok {
+			if e.TsMicros, ok = appendVarints(e.TsMicros, typ, v, data, zigzag, sl.i64s()); !ok {
 				return false
 			}
 		case num == 4 && typ == protowire.BytesType:
-			s, ok := str(data, in, base)
+			s, ok := ts.get(data)
 			if !ok {
 				return false
 			}

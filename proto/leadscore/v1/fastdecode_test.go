@@ -71,18 +71,47 @@ func randomRequest(rng *rand.Rand) *leadscorev1.PredictRequest {
 	return r
 }
 
-// checkSame decodes raw with UnmarshalPredictRequest and proto.Unmarshal
-// and fails unless both fail or both give equal messages (unknown fields
-// included).
+// reusedSlabs are the DecodeSlabs checkSame and checkSameBatch decode
+// into besides, reset after each use as the server's pool does, so that
+// the property tests and fuzz targets cover slabs holding what earlier
+// inputs left (the tests of this package do not run in parallel).
+var reusedSlabs leadscorev1.DecodeSlabs
+
+// sameBytes reports whether a and b have the same deterministic
+// encoding: bit for bit (NaNs too), unknown fields included.
+func sameBytes(t *testing.T, a, b proto.Message) bool {
+	t.Helper()
+	det := proto.MarshalOptions{Deterministic: true}
+	x, err := det.Marshal(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	y, err := det.Marshal(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bytes.Equal(x, y)
+}
+
+// checkSame decodes raw with UnmarshalPredictRequest (and
+// UnmarshalPredictRequestSlabs) and proto.Unmarshal and fails unless all
+// fail or all give equal messages (unknown fields included).
 func checkSame(t *testing.T, raw []byte) {
 	t.Helper()
-	var got, want leadscorev1.PredictRequest
+	var got, want, slabbed leadscorev1.PredictRequest
 	errGot, errWant := leadscorev1.UnmarshalPredictRequest(raw, &got), proto.Unmarshal(raw, &want)
 	if (errGot == nil) != (errWant == nil) {
 		t.Fatalf("% x: error %v, proto.Unmarshal's %v", raw, errGot, errWant)
 	}
+	defer reusedSlabs.Reset()
+	if err := leadscorev1.UnmarshalPredictRequestSlabs(raw, &slabbed, &reusedSlabs); (err == nil) != (errWant == nil) {
+		t.Fatalf("% x: error %v with slabs, proto.Unmarshal's %v", raw, err, errWant)
+	}
 	if errWant != nil {
 		return
+	}
+	if !sameBytes(t, &slabbed, &got) {
+		t.Fatalf("% x: decoded into slabs, differs from UnmarshalPredictRequest (-want +got):\n%s", raw, cmp.Diff(&got, &slabbed, protocmp.Transform()))
 	}
 	// Compared by deterministic encoding: bit for bit (NaNs too), unknown
 	// fields included.
@@ -169,13 +198,20 @@ func FuzzUnmarshalPredictRequest(f *testing.F) {
 // checkSameBatch is checkSame for PredictBatchRequest.
 func checkSameBatch(t *testing.T, raw []byte) {
 	t.Helper()
-	var got, want leadscorev1.PredictBatchRequest
+	var got, want, slabbed leadscorev1.PredictBatchRequest
 	errGot, errWant := leadscorev1.UnmarshalPredictBatchRequest(raw, &got), proto.Unmarshal(raw, &want)
 	if (errGot == nil) != (errWant == nil) {
 		t.Fatalf("% x: error %v, proto.Unmarshal's %v", raw, errGot, errWant)
 	}
+	defer reusedSlabs.Reset()
+	if err := leadscorev1.UnmarshalPredictBatchRequestSlabs(raw, &slabbed, &reusedSlabs); (err == nil) != (errWant == nil) {
+		t.Fatalf("% x: error %v with slabs, proto.Unmarshal's %v", raw, err, errWant)
+	}
 	if errWant != nil {
 		return
+	}
+	if !sameBytes(t, &slabbed, &got) {
+		t.Fatalf("% x: decoded into slabs, differs from UnmarshalPredictBatchRequest (-want +got):\n%s", raw, cmp.Diff(&got, &slabbed, protocmp.Transform()))
 	}
 	det := proto.MarshalOptions{Deterministic: true}
 	g, err := det.Marshal(&got)
