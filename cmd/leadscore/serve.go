@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -29,6 +30,14 @@ func serveCommand() command {
 	}
 }
 
+// defaultServeGCPercent is the server's default garbage collector target.
+// The server's live heap is small (models and pools, tens of MB) while
+// every call allocates its answer, so with Go's default of 100 the
+// collector ran very often under load; at 400, PredictBatch of 100-lead
+// tables took 350-393 instead of 433-508 µs of server CPU per call
+// (bench-serve), for a few tens of MB more memory.
+const defaultServeGCPercent = 400
+
 func runServe(ctx context.Context, e *env, fs *flag.FlagSet, args []string) error {
 	modelsDir := fs.String("models", "", "models directory: DIR/<name>/<version>/ (required)")
 	rulesPath := fs.String("rules", "", "rules fallback (YAML); default: the calibrated rules stored with the default model, if any")
@@ -42,11 +51,15 @@ func runServe(ctx context.Context, e *env, fs *flag.FlagSet, args []string) erro
 	poll := fs.Duration("poll", 10*time.Second, "how often to look for new model versions")
 	maxBatch := fs.Int("max-batch", predict.DefaultMaxBatch, "largest PredictBatch accepted")
 	grace := fs.Duration("grace", 10*time.Second, "how long in-flight calls may finish at shutdown")
+	gcPercent := fs.Int("gc-percent", defaultServeGCPercent, "garbage collector target (as GOGC); the GOGC environment variable, when set, wins")
 	if _, err := parse(fs, args, 0); err != nil {
 		return err
 	}
 	if *modelsDir == "" {
 		return usagef("--models is required")
+	}
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(*gcPercent)
 	}
 	pinMap := map[string]string{}
 	for _, p := range pins {
