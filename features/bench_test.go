@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"leadscore/data"
+	leadscorev1 "leadscore/proto/leadscore/v1"
 )
 
 // benchSpec has 40 attribute features (25 numeric, 8 categorical,
@@ -177,14 +178,33 @@ func BenchmarkTransformTable1Mx40(b *testing.B) {
 
 // BenchmarkTransformLead transforms one lead with 40 attributes and 50
 // events.
-func BenchmarkTransformLead(b *testing.B) {
+func BenchmarkTransformLead(b *testing.B) { benchTransformLead(b, 50, false) }
+
+// BenchmarkTransformLeadNoEvents transforms one lead with 40 attributes
+// and no events, as the gRPC load test sends, through the same
+// transformer (whose spec has event features).
+func BenchmarkTransformLeadNoEvents(b *testing.B) { benchTransformLead(b, 0, false) }
+
+// BenchmarkTransformLeadShuffled is BenchmarkTransformLead with the
+// attributes out of spec order (the slot of each is looked up, not
+// guessed).
+func BenchmarkTransformLeadShuffled(b *testing.B) { benchTransformLead(b, 50, true) }
+
+func benchTransformLead(b *testing.B, events int, shuffle bool) {
 	leads, ev := benchTables(b, 20_000, 3, 2)
 	tr, _, err := Fit(context.Background(), mustSpec(b, benchSpec(true)), leads, ev)
 	if err != nil {
 		b.Fatal(err)
 	}
 	l := benchLead(tr, rand.New(rand.NewPCG(1, 2)))
-	if len(l.Attributes) != 40 || len(l.Events) != 50 {
+	l.Events = l.Events[:events]
+	freshStrings(l)
+	if shuffle {
+		rand.New(rand.NewPCG(3, 4)).Shuffle(len(l.Attributes), func(i, j int) {
+			l.Attributes[i], l.Attributes[j] = l.Attributes[j], l.Attributes[i]
+		})
+	}
+	if len(l.Attributes) != 40 || len(l.Events) != events {
 		b.Fatalf("%d attributes, %d events", len(l.Attributes), len(l.Events))
 	}
 	dst := make([]float64, tr.Width())
@@ -199,5 +219,21 @@ func BenchmarkTransformLead(b *testing.B) {
 	b.ReportMetric(float64((cpuTime()-cpu0).Nanoseconds())/float64(b.N), "cpu-ns/op")
 	if w.Len() != 0 {
 		b.Fatalf("%d warnings, first %q", w.Len(), w.List()[0])
+	}
+}
+
+// freshStrings gives every string of l its own copy, as a decoded request
+// has: a lead built from the transformer's own names and levels would
+// share their bytes, and make every string compare a pointer compare.
+func freshStrings(l *leadscorev1.Lead) {
+	for _, a := range l.Attributes {
+		a.Name = strings.Clone(a.Name)
+		if a.StringValue != nil {
+			s := strings.Clone(*a.StringValue)
+			a.StringValue = &s
+		}
+	}
+	for _, e := range l.Events {
+		e.Type = strings.Clone(e.Type)
 	}
 }

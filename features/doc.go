@@ -9,6 +9,11 @@
 // TransformLead (one gRPC request) read their input through two small row
 // accessors and then call the same per-row function, so a lead gets the
 // same vector bit for bit either way (a property test proves it).
+// TransformLead, on every request, finds attribute names, categorical
+// levels and event types in small hash tables built with the Transformer
+// (faster than maps; tests hold them equal to the maps the table path
+// uses), and expects the attributes in the order of Features(): each is
+// first compared with the name after the previous one's.
 // TransformTable joins events by lead id in O(n + m) and splits large
 // tables over GOMAXPROCS goroutines; the result does not depend on the
 // split.

@@ -41,35 +41,42 @@ const (
 // micros converts a protobuf timestamp to µs since the epoch, as the data
 // package stores times (sub-microsecond digits are dropped).
 func micros(ts *timestamppb.Timestamp) (int64, error) {
-	s, n := ts.GetSeconds(), ts.GetNanos()
-	if s < minTimestampSeconds || s > maxTimestampSeconds || n < 0 || n >= 1e9 {
-		return 0, fmt.Errorf("invalid timestamp (seconds %d, nanos %d)", s, n)
+	us, ok := microsOK(ts)
+	if !ok {
+		return 0, fmt.Errorf("invalid timestamp (seconds %d, nanos %d)", ts.GetSeconds(), ts.GetNanos())
 	}
-	return s*1_000_000 + int64(n)/1000, nil
+	return us, nil
 }
 
-// leadRow reads one proto Lead for encode.
-type leadRow struct {
-	t    *Transformer
-	lead *leadscorev1.Lead
-	asOf int64 // µs; math.MaxInt64 when unset
+// microsOK is micros reporting an invalid timestamp as false; ts must not
+// be nil. It is small enough to inline into the event loop.
+func microsOK(ts *timestamppb.Timestamp) (int64, bool) {
+	s, n := ts.Seconds, ts.Nanos
+	// One unsigned compare each: s outside [min, max], n outside [0, 1e9).
+	if uint64(s-minTimestampSeconds) > maxTimestampSeconds-minTimestampSeconds || uint32(n) >= 1e9 {
+		return 0, false
+	}
+	return s*1_000_000 + int64(uint32(n)/1000), true // n ≥ 0: unsigned division is cheaper
 }
 
-func (r *leadRow) read(_ int, in *rowInput, w *Warnings) error {
-	t, lead := r.t, r.lead
+// readLead reads one proto Lead into in for encode: the attribute cells,
+// the cut-off and the events. asOf is in µs, math.MaxInt64 when unset. It
+// is the lead path's counterpart of tableRows.read.
+func (t *Transformer) readLead(lead *leadscorev1.Lead, asOf int64, in *rowInput, w *Warnings) error {
 	in.cutoff = 0 // not used unless t.needCut
 	if t.needCut {
-		if lead.GetCreatedAt() == nil {
+		if lead.CreatedAt == nil {
 			return &FieldError{Field: "created_at", Err: ErrMissingValue}
 		}
-		created, err := micros(lead.GetCreatedAt())
+		created, err := micros(lead.CreatedAt)
 		if err != nil {
 			return &FieldError{Field: "created_at", Err: err}
 		}
 		in.cutoff = created + t.horizon
 	}
-	for slot := range t.nattr {
-		in.cells[slot].ok = false
+	cells := in.cells[:t.nattr]
+	for i := range cells {
+		cells[i].ok = false
 	}
 	// seen marks the slots already read (slot nattr is the cut-off
 	// column), to reject a repeated name; on the stack for ≤ 255 slots.
@@ -79,61 +86,69 @@ func (r *leadRow) read(_ int, in *rowInput, w *Warnings) error {
 		seen = make([]uint64, t.nattr/64+1)
 	}
 	cutCol := t.spec.Cutoff.Column
-	attrs := lead.GetAttributes()
+	attrs := lead.Attributes
 	// unknown holds the indices of the attributes without a slot, for
 	// unknownAttrs; on the stack for the usual few.
 	var unknownBuf [16]int32
 	unknownAttrs := unknownBuf[:0]
+	names, words := t.attrNames, t.attrWords[:len(t.attrNames)]
+	next := 0 // clients send attributes in spec order: guess the slot after the last
 	for k, a := range attrs {
 		name := a.GetName()
-		slot, ok := t.attrIndex[name]
-		switch {
-		case ok:
-		case cutCol != "" && name == cutCol:
-			slot = int32(t.nattr)
-		default:
-			if name == "" {
+		var slot int32
+		if next < len(names) && len(names[next]) == len(name) &&
+			(len(name) <= 16 && wordsOf(name) == words[next] || len(name) > 16 && names[next] == name) {
+			slot = int32(next)
+		} else if slot = t.attrTab.get(name); slot < 0 {
+			switch {
+			case cutCol != "" && name == cutCol:
+				slot = int32(t.nattr)
+			case name == "":
 				return &FieldError{Field: fmt.Sprintf("attributes[%d].name", k), Err: ErrMissingValue}
+			default:
+				unknownAttrs = append(unknownAttrs, int32(k))
+				continue
 			}
-			unknownAttrs = append(unknownAttrs, int32(k))
-			continue
 		}
-		if seen[slot/64]&(1<<(slot%64)) != 0 {
+		word, bit := uint32(slot)/64, uint64(1)<<(uint32(slot)%64)
+		if seen[word]&bit != 0 {
 			return &FieldError{Field: attrField(name), Err: ErrDuplicateAttribute}
 		}
-		seen[slot/64] |= 1 << (slot % 64)
+		seen[word] |= bit
 		if int(slot) == t.nattr {
-			if err := r.readCutoff(name, a, in); err != nil {
+			if err := readCutoff(name, a, in); err != nil {
 				return err
 			}
 			continue
 		}
-		if err := readAttr(&t.feats[slot], a, &in.cells[slot]); err != nil {
+		next = int(slot) + 1
+		if err := readAttr(&t.feats[slot], a, &cells[slot]); err != nil {
 			return err
 		}
 	}
 	if len(unknownAttrs) > 0 {
-		if err := r.unknownAttrs(attrs, unknownAttrs, w); err != nil {
+		if err := t.unknownAttrs(attrs, unknownAttrs, w); err != nil {
 			return err
 		}
 	}
-	if t.needCut && r.asOf < in.cutoff {
-		in.cutoff = r.asOf
+	if t.needCut && asOf < in.cutoff {
+		in.cutoff = asOf
 	}
-	in.own = in.own[:0]
+	own := in.own[:0]
 	unknown, firstUnknown := 0, ""
-	for i, e := range lead.GetEvents() {
+	for i, e := range lead.Events {
 		if e == nil {
 			return &FieldError{Field: fmt.Sprintf("events[%d]", i), Err: ErrMissingValue}
 		}
-		if e.GetType() == "" {
+		if e.Type == "" {
 			return &FieldError{Field: fmt.Sprintf("events[%d].type", i), Err: ErrMissingValue}
 		}
-		if e.GetTs() == nil {
+		if e.Ts == nil {
 			return &FieldError{Field: fmt.Sprintf("events[%d].ts", i), Err: ErrMissingValue}
 		}
-		ts, err := micros(e.GetTs())
-		if err != nil {
+		ts, ok := microsOK(e.Ts)
+		if !ok {
+			_, err := micros(e.Ts)
 			return &FieldError{Field: fmt.Sprintf("events[%d].ts", i), Err: err}
 		}
 		if e.Value != nil && w != nil {
@@ -141,18 +156,18 @@ func (r *leadRow) read(_ int, in *rowInput, w *Warnings) error {
 				w.addf("events[%d].value: %v ignored", i, v)
 			}
 		}
-		typ := t.lookupType(e.GetType())
+		typ := t.lookupType(e.Type)
 		if typ < 0 {
 			if unknown++; unknown == 1 {
-				firstUnknown = e.GetType()
+				firstUnknown = e.Type
 			}
 		}
-		in.own = append(in.own, evRec{ts: ts, typ: typ})
+		own = append(own, evRec{ts: ts, typ: typ})
 	}
+	in.own, in.events = own, own
 	if unknown > 0 && w != nil {
 		w.addf("%d events of unknown types ignored (first %q)", unknown, firstUnknown)
 	}
-	in.events = in.own
 	return nil
 }
 
@@ -161,6 +176,33 @@ var ErrSeveralValues = errors.New("more than one value set")
 
 // readAttr reads one attribute value into c, checking its type.
 func readAttr(f *featState, v *leadscorev1.Attribute, c *cell) error {
+	// Fast path: exactly the value field of f's kind is set.
+	switch f.Kind {
+	case KindNumeric:
+		if v.NumberValue != nil && v.StringValue == nil && v.BoolValue == nil && v.TimestampValue == nil {
+			c.ok, c.f = true, *v.NumberValue
+			return nil
+		}
+	case KindCategorical:
+		if v.StringValue != nil && v.NumberValue == nil && v.BoolValue == nil && v.TimestampValue == nil {
+			c.ok, c.f = true, float64(f.leadLevelCode(*v.StringValue))
+			return nil
+		}
+	case KindBoolean:
+		if v.BoolValue != nil && v.NumberValue == nil && v.StringValue == nil && v.TimestampValue == nil {
+			c.ok, c.f = true, 0
+			if *v.BoolValue {
+				c.f = 1
+			}
+			return nil
+		}
+	}
+	return readAttrSlow(f, v, c)
+}
+
+// readAttrSlow is readAttr for every case: a missing value, several
+// values, a value of the wrong kind, and timestamps.
+func readAttrSlow(f *featState, v *leadscorev1.Attribute, c *cell) error {
 	name := f.Source
 	switch v.ValueCount() {
 	case 0:
@@ -179,7 +221,7 @@ func readAttr(f *featState, v *leadscorev1.Attribute, c *cell) error {
 		if v.StringValue == nil {
 			return badKind(name, "a string", v)
 		}
-		c.ok, c.f = true, float64(f.levelCode(*v.StringValue))
+		c.ok, c.f = true, float64(f.leadLevelCode(*v.StringValue))
 	case KindBoolean:
 		if v.BoolValue == nil {
 			return badKind(name, "a bool", v)
@@ -201,7 +243,7 @@ func readAttr(f *featState, v *leadscorev1.Attribute, c *cell) error {
 	return nil
 }
 
-func (r *leadRow) readCutoff(name string, v *leadscorev1.Attribute, in *rowInput) error {
+func readCutoff(name string, v *leadscorev1.Attribute, in *rowInput) error {
 	switch v.ValueCount() {
 	case 0:
 		return nil
@@ -227,8 +269,7 @@ func attrField(name string) string { return fmt.Sprintf("attributes[%q]", name) 
 // has no slot for: a name repeated among them is an error; the others are
 // warned about (unless the spec lists them as known), in order of
 // appearance.
-func (r *leadRow) unknownAttrs(attrs []*leadscorev1.Attribute, unknown []int32, w *Warnings) error {
-	t := r.t
+func (t *Transformer) unknownAttrs(attrs []*leadscorev1.Attribute, unknown []int32, w *Warnings) error {
 	for j, k := range unknown {
 		name := attrs[k].GetName()
 		for _, i := range unknown[:j] {
@@ -282,7 +323,8 @@ func badKind(name, want string, v *leadscorev1.Attribute) error {
 // besides it, an attribute without a name (attributes[3].name: missing),
 // a name given twice (ErrDuplicateAttribute) and an attribute with more
 // than one value set (ErrSeveralValues) are errors. Unknown attributes are
-// warned about in the order they come.
+// warned about in the order they come. Any order of the attributes gives
+// the same vector; the order of Features() (the spec's) is the fastest.
 // It panics if len(dst) != Width().
 func (t *Transformer) TransformLead(lead *leadscorev1.Lead, asOf time.Time, dst []float64, warn *Warnings) error {
 	if len(dst) != len(t.feats) {
@@ -291,12 +333,15 @@ func (t *Transformer) TransformLead(lead *leadscorev1.Lead, asOf time.Time, dst 
 	if lead == nil {
 		return &FieldError{Field: "lead", Err: ErrMissingValue}
 	}
-	r := leadRow{t: t, lead: lead, asOf: math.MaxInt64}
+	asOfUs := int64(math.MaxInt64)
 	if !asOf.IsZero() {
-		r.asOf = asOf.UnixMicro()
+		asOfUs = asOf.UnixMicro()
 	}
 	in := t.scratch.Get().(*rowInput)
-	err := t.row(&r, 0, in, dst, warn)
+	err := t.readLead(lead, asOfUs, in, warn)
+	if err == nil {
+		t.encode(in, dst, warn)
+	}
 	in.events = nil
 	t.scratch.Put(in)
 	return err

@@ -461,7 +461,8 @@ func catIndex(feats []any) int {
 	return 0
 }
 
-// TestLookupType covers the hashed event-type table, collisions included.
+// TestLookupType covers the event-type table (a strTable), with more types
+// than maxOneProbeKeys, so with probe runs.
 func TestLookupType(t *testing.T) {
 	var b strings.Builder
 	b.WriteString("columns: [{name: x, kind: numeric}]\nevents:\n  types:\n")

@@ -19,14 +19,17 @@ type Transformer struct {
 
 	types      []typeState
 	typeIndex  map[string]int32
-	typeSlot   [256]int16 // hashType → type index; −1 none, −2 collision (use typeIndex)
-	inactivity int        // feature index of days_since_any_event, or −1
+	typeTab    strTable // typeIndex, for the lead path
+	inactivity int      // feature index of days_since_any_event, or −1
 	window     int64
 	horizon    int64
 	hasEvents  bool
 	needCut    bool // events or timestamp features need a cut-off
 
 	attrIndex map[string]int32 // attribute name → slot
+	attrTab   strTable         // attrIndex, for the lead path
+	attrNames []string         // attrNames[slot] = feats[slot].Source
+	attrWords []shortWords     // wordsOf(attrNames[slot]) if it has ≤ 16 bytes
 	known     map[string]bool  // names accepted silently at serving
 
 	lin      []linCol
@@ -47,6 +50,7 @@ type featState struct {
 	// categorical
 	levelIndex    map[string]int32 // kept level → code
 	pooled        map[string]struct{}
+	levels        strTable // levelCode as a table: kept and pooled levels → code
 	other, unseen int32
 
 	// event
@@ -108,9 +112,10 @@ type rowInput struct {
 	own    []evRec // backing store for events when the accessor copies them
 }
 
-// A rowReader fills a rowInput for row i of some source. The two
-// implementations are tableRows (TransformTable, Fit) and leadRow
-// (TransformLead); both feed the same encode.
+// A rowReader fills a rowInput for row i of some source. The one
+// implementation is tableRows (TransformTable, Fit); TransformLead calls
+// readLead directly (an interface call would move its reader to the heap),
+// and both feed the same encode.
 type rowReader interface {
 	read(i int, in *rowInput, w *Warnings) error
 }
@@ -246,6 +251,14 @@ func (f *featState) levelCode(s string) int32 {
 	return f.unseen
 }
 
+// leadLevelCode is levelCode through f.levels, for the lead path.
+func (f *featState) leadLevelCode(s string) int32 {
+	if c := f.levels.get(s); c >= 0 {
+		return c
+	}
+	return f.unseen
+}
+
 // newSkeleton builds the feature layout of a spec whose column kinds are
 // resolved; fitted state is left at identity (no clip, no levels).
 func newSkeleton(s *Spec) (*Transformer, error) {
@@ -277,6 +290,15 @@ func newSkeleton(s *Spec) (*Transformer, error) {
 		t.feats = append(t.feats, f)
 	}
 	t.nattr = len(t.feats)
+	t.attrNames, t.attrWords = make([]string, t.nattr), make([]shortWords, t.nattr)
+	slots := make([]int32, t.nattr)
+	for i := range t.nattr {
+		t.attrNames[i], slots[i] = t.feats[i].Source, int32(i)
+		if len(t.attrNames[i]) <= 16 {
+			t.attrWords[i] = wordsOf(t.attrNames[i])
+		}
+	}
+	t.attrTab = newStrTable(t.attrNames, slots)
 	if e := s.Events; e != nil {
 		t.hasEvents = true
 		t.window = e.Window.Microseconds()
@@ -310,17 +332,11 @@ func newSkeleton(s *Spec) (*Transformer, error) {
 			t.typeIndex[et.Name] = int32(k)
 			t.types = append(t.types, ts)
 		}
-		for i := range t.typeSlot {
-			t.typeSlot[i] = -1
-		}
+		names, codes := make([]string, len(t.types)), make([]int32, len(t.types))
 		for k, ty := range t.types {
-			h := hashType(ty.name)
-			if t.typeSlot[h] == -1 {
-				t.typeSlot[h] = int16(k)
-			} else {
-				t.typeSlot[h] = -2
-			}
+			names[k], codes[k] = ty.name, int32(k)
 		}
+		t.typeTab = newStrTable(names, codes)
 		if !e.NoInactivity {
 			t.inactivity = len(t.feats)
 			t.feats = append(t.feats, featState{
@@ -369,6 +385,17 @@ func (f *featState) setLevels(kept, pooled []string) {
 	}
 	f.Levels = append(append(make([]string, 0, len(kept)+2), kept...), other, unseen)
 	f.other, f.unseen = int32(len(kept)), int32(len(kept)+1)
+	keys := make([]string, 0, len(kept)+len(pooled))
+	codes := make([]int32, 0, len(kept)+len(pooled))
+	for _, l := range kept {
+		keys, codes = append(keys, l), append(codes, f.levelIndex[l])
+	}
+	for _, l := range pooled {
+		if _, ok := f.levelIndex[l]; !ok {
+			keys, codes = append(keys, l), append(codes, f.other)
+		}
+	}
+	f.levels = newStrTable(keys, codes)
 }
 
 // buildLinear lays out the linear view from the fitted state.
@@ -417,32 +444,9 @@ func (t *Transformer) Features() []Feature {
 // Horizon returns the spec's cut-off horizon.
 func (t *Transformer) Horizon() time.Duration { return t.spec.Cutoff.Horizon }
 
-// hashType is a cheap hash of an event type name for typeSlot.
-func hashType(s string) uint8 {
-	n := len(s)
-	if n == 0 {
-		return 0
-	}
-	return uint8(n*31 + int(s[0])*7 + int(s[n-1])*3 + int(s[n/2]))
-}
-
 // lookupType returns the index of an event type, or −1 if it is not a
 // feature type.
-func (t *Transformer) lookupType(s string) int32 {
-	switch k := t.typeSlot[hashType(s)]; {
-	case k >= 0:
-		if t.types[k].name == s {
-			return int32(k)
-		}
-		return -1
-	case k == -1:
-		return -1
-	}
-	if k, ok := t.typeIndex[s]; ok {
-		return k
-	}
-	return -1
-}
+func (t *Transformer) lookupType(s string) int32 { return t.typeTab.get(s) }
 
 // exp2Table[j] = 2^(−j/256).
 var exp2Table = func() (t [256]float64) {
