@@ -74,3 +74,39 @@ func TestPartitionStable(t *testing.T) {
 		}
 	}
 }
+
+// TestSortFloats checks the radix sort against slices.Sort on values
+// with duplicates, both zeros, subnormals, extremes and few distinct
+// bytes, for sizes around its small-input cut-off.
+func TestSortFloats(t *testing.T) {
+	rng := rand.New(rand.NewPCG(8, 9))
+	special := []float64{0, math.Copysign(0, -1), math.SmallestNonzeroFloat64, -math.SmallestNonzeroFloat64, math.MaxFloat64, -math.MaxFloat64, 1, -1, 0.5}
+	for _, n := range []int{0, 1, 255, 256, 257, 1000, 20000} {
+		for kind := range 4 {
+			vals := make([]float64, n)
+			for i := range vals {
+				switch kind {
+				case 0:
+					vals[i] = rng.NormFloat64() * 1e3
+				case 1:
+					vals[i] = float64(rng.IntN(10)) // few distinct values
+				case 2:
+					vals[i] = special[rng.IntN(len(special))]
+				case 3:
+					vals[i] = math.Float64frombits(rng.Uint64()&^(0x7ff<<52) | uint64(rng.IntN(0x7ff))<<52) // any finite bits
+				}
+			}
+			want := slices.Clone(vals)
+			slices.Sort(want)
+			sortFloats(vals)
+			for i := range vals {
+				if vals[i] != want[i] {
+					t.Fatalf("n=%d kind=%d: [%d] = %v, want %v", n, kind, i, vals[i], want[i])
+				}
+				if n >= 256 && i > 0 && vals[i] == 0 && vals[i-1] == 0 && math.Signbit(vals[i]) && !math.Signbit(vals[i-1]) {
+					t.Fatalf("n=%d kind=%d: +0 before -0 at %d", n, kind, i)
+				}
+			}
+		}
+	}
+}
