@@ -5,7 +5,6 @@ import (
 	"unicode/utf8"
 
 	"google.golang.org/protobuf/encoding/protowire"
-	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
@@ -23,12 +22,7 @@ import (
 // instead, so the result, unknown fields and errors included, is always
 // proto.Unmarshal's.
 func UnmarshalPredictRequest(b []byte, req *PredictRequest) error {
-	req.Reset()
-	if fastPredictRequest(b, req, nil) {
-		return nil
-	}
-	req.Reset()
-	return proto.Unmarshal(b, req)
+	return UnmarshalPredictRequestSlabs(b, req, nil)
 }
 
 // field reads one tag and its value: the number, the wire type, the

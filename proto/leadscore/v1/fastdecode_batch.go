@@ -5,7 +5,6 @@ import (
 	"unicode/utf8"
 
 	"google.golang.org/protobuf/encoding/protowire"
-	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
@@ -16,12 +15,7 @@ import (
 // substrings of one copy of the table's bytes instead of one allocation
 // each. Anything it does not expect makes it fall back to proto.Unmarshal.
 func UnmarshalPredictBatchRequest(b []byte, req *PredictBatchRequest) error {
-	req.Reset()
-	if fastPredictBatchRequest(b, req, nil) {
-		return nil
-	}
-	req.Reset()
-	return proto.Unmarshal(b, req)
+	return UnmarshalPredictBatchRequestSlabs(b, req, nil)
 }
 
 func fastPredictBatchRequest(b []byte, req *PredictBatchRequest, sl *DecodeSlabs) bool {
