@@ -120,9 +120,12 @@ func (g *grower) partitionOrdered(l *leaf, f int, left *[4]uint64, need func(nl 
 		}
 		ri := nl + lo - li
 		if !needL || !needR {
-			li, ri = copySide(dst, dstRows, src, srcRows, lo, hi, li, ri, st, word, shift, lut, needL, needR)
+			copySide(dst, dstRows, src, srcRows, lo, hi, li, ri, st, word, shift, lut, needL, needR)
 			return
 		}
+		// Both sides need their words. This loop is copySide without its
+		// test: with the test, 31-leaf training took 4 % more CPU (five
+		// alternating runs).
 		for i := lo; i < hi; i++ {
 			s := src[i*st:][:st]
 			k := int(lut[uint8(s[word]>>shift)])
@@ -180,10 +183,10 @@ func copyRow(d, s []uint64) {
 }
 
 // copySide is the copy loop of partitionOrdered when at most one side
-// needs its bin words: it moves every row number, and the words of the
-// rows of the side that needs them (needL for the left side, else
-// needR), and returns the advanced cursors.
-func copySide(dst []uint64, dstRows []int32, src []uint64, srcRows []int32, lo, hi, li, ri, st, word int, shift uint, lut *[256]uint8, needL, needR bool) (int, int) {
+// needs its bin words: it moves every row number of src[lo:hi] from the
+// cursors li (left) and ri (right), and the words of the rows of the
+// side that needs them (needL for the left side, else needR).
+func copySide(dst []uint64, dstRows []int32, src []uint64, srcRows []int32, lo, hi, li, ri, st, word int, shift uint, lut *[256]uint8, needL, needR bool) {
 	for i := lo; i < hi; i++ {
 		s := src[i*st:][:st]
 		k := int(lut[uint8(s[word]>>shift)])
@@ -195,5 +198,4 @@ func copySide(dst []uint64, dstRows []int32, src []uint64, srcRows []int32, lo, 
 		li += k
 		ri += 1 - k
 	}
-	return li, ri
 }
