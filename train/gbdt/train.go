@@ -172,11 +172,11 @@ func Train(ctx context.Context, features []Feature, train Dataset, valid *Datase
 		gt := g.grow(rows, all)
 		trees = append(trees, gt.t)
 
-		// Update training margins: rows in the sample by their leaf,
-		// the others by walking the binned tree. Leaves hold disjoint
-		// rows, so they are updated in parallel.
-		// When the tree holds every row, the update is folded into the
-		// gradients' pass over the rows (by g.leafOf).
+		// Update training margins. When the tree holds every row, the
+		// update is folded into the gradients' pass over the rows (by
+		// g.leafOf). Otherwise rows in the sample move by their leaf
+		// (leaves hold disjoint rows, so they are updated in parallel),
+		// the others by walking the binned tree.
 		var step *leafStep
 		if all {
 			step = &leafStep{leafOf: g.leafOf, values: gt.t.Leaves}
