@@ -181,10 +181,12 @@ const groupSize = 8
 // groupBins is the size of one group's histograms.
 const groupBins = groupSize * 256
 
-// histChunkRows is the rows per histogram task; a node's rows are cut
-// into at most maxHistChunks chunks whose partial histograms are summed
-// in chunk order. The cut depends only on the row count, so float sums
-// do not depend on workers.
+// histChunkRows is the rows per histogram task. A float histogram cuts
+// a node's rows into at most maxHistChunks chunks whose partial
+// histograms are summed in chunk order; the cut depends only on the row
+// count, so float sums do not depend on workers. A quantized histogram
+// (buildQ) keeps one partial per worker instead, so it uses at most
+// maxHistChunks workers.
 const (
 	histChunkRows = 1 << 12
 	maxHistChunks = 16
@@ -205,7 +207,7 @@ type histBuilder struct {
 	// copied (partitionOrdered) and read (histQRows) in one place.
 	qoff int
 
-	partsQ freeList[[]int64] // partial histograms: maxHistChunks per group
+	partsQ freeList[[]int64] // partial histograms: maxHistChunks (workers) per group
 	partsF freeList[[]hbin]  // the same for float histograms
 }
 
