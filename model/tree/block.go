@@ -114,16 +114,38 @@ type gridIndex struct {
 // newGridIndex returns the grid of the sorted distinct thresholds ts
 // with the fewest cells (a power of two from len(ts) to 16 len(ts)) that
 // holds at most gridScan of them per cell, or a grid with start == nil
-// when there is none (infinite thresholds, or too uneven a spread).
+// when there is none (too uneven a spread). The cells span ts[0] to
+// ts[n-1] or, failing that, leave out one outlier at either end or both
+// (such as the threshold MaxFloat64 of a split that parts the missing
+// values from the others, or an infinite one), which then shares the
+// first or last cell: cell clamps to that range, so any range gives
+// exact ranks as long as no cell holds more than gridScan thresholds.
 func newGridIndex(ts []float64) gridIndex {
 	n := len(ts)
-	if n < 2*gridScan || n > math.MaxUint16 || math.IsInf(ts[0], 0) || math.IsInf(ts[n-1], 0) {
+	if n < 2*gridScan || n > math.MaxUint16 {
 		return gridIndex{}
 	}
+	for _, trim := range [][2]int{{0, 0}, {0, 1}, {1, 0}, {1, 1}} {
+		lo, hi := ts[trim[0]], ts[n-1-trim[1]]
+		if math.IsInf(lo, 0) || math.IsInf(hi, 0) {
+			continue
+		}
+		if g, ok := fitGrid(ts, lo, hi); ok {
+			return g
+		}
+	}
+	return gridIndex{}
+}
+
+// fitGrid returns the grid of the sorted distinct thresholds ts whose
+// cells span [lo, hi], with the fewest cells that hold at most gridScan
+// thresholds each, and whether there is one.
+func fitGrid(ts []float64, lo, hi float64) (gridIndex, bool) {
+	n := len(ts)
 	for cells := 1 << bits.Len(uint(n)); cells <= 16<<bits.Len(uint(n)) && cells <= 1<<20; cells *= 2 {
-		g := gridIndex{lo: ts[0], scale: float64(cells) / (ts[n-1] - ts[0]), last: float64(cells - 1)}
+		g := gridIndex{lo: lo, scale: float64(cells) / (hi - lo), last: float64(cells - 1)}
 		if math.IsInf(g.scale, 0) || math.IsNaN(g.scale) {
-			return gridIndex{}
+			return gridIndex{}, false
 		}
 		count := make([]uint32, cells)
 		fits := true
@@ -146,9 +168,9 @@ func newGridIndex(ts []float64) gridIndex {
 		for i := n; i < len(g.thr); i++ {
 			g.thr[i] = math.NaN()
 		}
-		return g
+		return g, true
 	}
-	return gridIndex{}
+	return gridIndex{}, false
 }
 
 // cell returns the cell of x (0 for NaN).

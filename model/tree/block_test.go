@@ -298,9 +298,11 @@ func TestBlockCategoricalCodes(t *testing.T) {
 // TestGridIndex checks gridIndex.rank, bucketRows and (where the
 // processor has AVX-512) gridRanksAVX512 against a binary
 // search on threshold sets that have a grid (uniform, normal, clustered
-// subnormals, integer bins, ranges near MaxFloat64) at the thresholds, next to them, beyond
-// both ends, at ±Inf and NaN, and that sets with infinite thresholds, too
-// few thresholds or too uneven a spread get none.
+// subnormals, integer bins, ranges near MaxFloat64, one outlier at either
+// end such as the MaxFloat64 of a missing-value split or ±Inf) at the
+// thresholds, next to them, beyond both ends, at ±Inf and NaN, and that
+// sets with too few thresholds or too uneven a spread (two outliers at
+// one end) get none.
 func TestGridIndex(t *testing.T) {
 	rng := rand.New(rand.NewPCG(77, 78))
 	sorted := func(n int, draw func() float64) []float64 {
@@ -326,11 +328,14 @@ func TestGridIndex(t *testing.T) {
 		"near zero": {sorted(30, func() float64 { // clustered: no grid
 			return []float64{0, 1e-300, -1e-300, 5e-324, -5e-324, 1, -1}[rng.IntN(7)] * float64(1+rng.IntN(6))
 		}), false},
-		"subnormal":  {sorted(40, func() float64 { return float64(rng.IntN(100)-50) * 5e-324 }), false}, // scale overflows
-		"few":        {sorted(2*gridScan-1, rng.NormFloat64), false},
-		"infinite":   {append(sorted(100, rng.NormFloat64), math.Inf(1)), false},
-		"skewed":     {sorted(300, func() float64 { return math.Exp(rng.NormFloat64() * 20) }), false},
-		"huge range": {sorted(64, func() float64 { return (rng.Float64() - 0.5) * math.MaxFloat64 }), true},
+		"subnormal":     {sorted(40, func() float64 { return float64(rng.IntN(100)-50) * 5e-324 }), false}, // scale overflows
+		"few":           {sorted(2*gridScan-1, rng.NormFloat64), false},
+		"infinite":      {append(sorted(100, rng.NormFloat64), math.Inf(1)), true}, // the last cell holds +Inf
+		"missing split": {append(sorted(226, rng.NormFloat64), math.MaxFloat64), true},
+		"both ends":     {append(append([]float64{math.Inf(-1)}, sorted(200, rng.NormFloat64)...), math.MaxFloat64), true},
+		"two outliers":  {append(sorted(100, rng.NormFloat64), 1e300, math.MaxFloat64), false},
+		"skewed":        {sorted(300, func() float64 { return math.Exp(rng.NormFloat64() * 20) }), false},
+		"huge range":    {sorted(64, func() float64 { return (rng.Float64() - 0.5) * math.MaxFloat64 }), true},
 	} {
 		g := newGridIndex(c.ts)
 		if (g.start != nil) != c.grid {
