@@ -106,6 +106,30 @@ func benchmarkMarginOf(b *testing.B, margin func(*tree.Forest, []float64) float6
 	}
 }
 
+// BenchmarkForestMarginsBatch100 is BenchmarkForestMargins in calls of
+// 100 rows, a PredictBatch of 100 leads: two blocks, which the group
+// kernel scores.
+func BenchmarkForestMarginsBatch100(b *testing.B) {
+	f, X := benchForest(b)
+	d := f.NumFeatures()
+	rows := len(X) / d
+	const batch = 100
+	dst := make([]float64, batch)
+	b.ReportAllocs()
+	cpu0 := cpuTime()
+	r0 := 0
+	for b.Loop() {
+		if r0+batch > rows {
+			r0 = 0
+		}
+		f.Margins(dst, X[r0*d:(r0+batch)*d], batch)
+		r0 += batch
+	}
+	if cpu := cpuTime() - cpu0; cpu > 0 {
+		b.ReportMetric(batch*float64(b.N)/cpu.Seconds(), "rows/cpu-s")
+	}
+}
+
 // BenchmarkForestMarginsBinned is BenchmarkForestMargins on a forest
 // whose thresholds take 255 values per feature (benchForestBins).
 func BenchmarkForestMarginsBinned(b *testing.B) {

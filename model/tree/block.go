@@ -8,17 +8,20 @@ import (
 	"sync"
 )
 
-// The bit-sliced block layout: Margins scores up to 64 rows at a time by
+// The bit-sliced block layout: Margins scores blocks of up to 64 rows by
 // pushing 64-bit ROW SETS (bit i = row i of the block) down each tree
-// instead of walking each row. It is derived by prepare from the compact
+// instead of walking each row, eight blocks (a SUPER-BLOCK of up to 512
+// rows, one block per 64-bit lane of a 512-bit vector) at a time. It is derived by prepare from the compact
 // layout (compact.go), which decides which trees it holds: every tree of
 // depth <= maxCompactDepth whose categorical splits have one-word bitsets.
 // The other trees keep their per-row walk on the general layout (serve.go),
 // in their place in tree order.
 //
-// For one block the scorer first computes, once, the RIGHT SET of every
+// For each block the scorer first computes, once, the RIGHT SET of every
 // distinct split of the forest, i.e. the rows of the block that the split
-// sends right (whatever node they are at), into a table of masks:
+// sends right (whatever node they are at), into a table of masks that
+// interleaves the blocks: entry e of block j is masks[8e+j], so the eight
+// blocks' right sets of a split are one 64-byte load:
 //
 //   - numeric feature with distinct sorted thresholds t_0 < t_1 < ...:
 //     each row's rank r (number of thresholds below its value; 0 for NaN)
@@ -26,7 +29,8 @@ import (
 //     gridScan compares) or, for thresholds too unevenly spread for one,
 //     a binary search; the rows are bucketed by rank, and the suffix ORs
 //     sfx[k] = rows of rank > k = rows with x > t_k are written from the
-//     top in one pass (one OR per threshold). A split at t_k sends right
+//     top in one pass (one OR per threshold for the eight blocks at
+//     once). A split at t_k sends right
 //     sfx[k] if NaN goes left, sfx[k] | nanRows otherwise; both variants
 //     are stored when some split needs them, so a split's right set is
 //     one load, independent of the number of rows.
@@ -53,25 +57,49 @@ import (
 // (up to four trees per pass over the rows), so each row's margin is
 // base, then the leaves in tree order: bit for bit Margin.
 //
-// In Go (leafPositions) the last unitDepth levels of a tree are scored as
-// units of seven splits with their sets in registers, and the planes are
-// transposed eight rows at a time through the spread table. With AVX-512
-// (hasVec), eight consecutive trees of one depth form a group scored
-// together, one zmm lane per tree (groupLeavesAVX512: one VPGATHERDQ
-// fetches the eight trees' right sets of a split position; VPERMB and
-// VGF2P8AFFINEQB transpose the planes), the grid ranks are computed eight
-// rows at a time (gridRanksAVX512) and the suffix ORs eight thresholds at
-// a time (suffixOrAVX512). Every kernel has a Go equivalent that the
-// tests compare it with; forests, blocks and processors without AVX-512
-// take the Go path.
+// In Go (leafPositions) each block is scored on its own: the last
+// unitDepth levels of a tree as units of seven splits with their sets in
+// registers, and the planes transposed eight rows at a time through the
+// spread table. With AVX-512 (hasVec) a tree is scored for the eight
+// blocks at once, one zmm lane per block (laneLeavesAVX512: a split's
+// eight right sets are one load; VPERMB and VGF2P8AFFINEQB transpose the
+// planes). That costs the same whatever the number of blocks, so a
+// super-block of at most maxGroupBlocks blocks (a small batch) is scored
+// block by block instead, eight consecutive trees of one depth together,
+// one lane per tree (groupLeavesAVX512: one VPGATHERDQ fetches the eight
+// trees' right sets of a split position). The grid ranks are computed
+// eight rows at a time (gridRanksAVX512) and the suffix ORs for eight
+// blocks at a time (suffixOrLanesAVX512). Every kernel has a Go
+// equivalent that the tests compare it with; forests and processors
+// without AVX-512 take the Go path.
+//
+// The lane kernel replaced groups of eight trees for whole super-blocks
+// because Zen 4 retires a VPGATHERDQ only every ~5.5 cycles: one tree
+// over 512 rows took 140 ns against 280 ns for eight trees over 64 rows,
+// with a mask table of 2.3 MB as well as 0.7 MB.
 //
 // The per-block cost is one mask per distinct split and O(2^D) word
 // operations per tree, shared by the 64 rows, plus one add per row and
 // tree; only the mask table depends on the block, so the layout suits
-// forests whose distinct splits number in the tens of thousands.
+// forests whose distinct splits number in the tens of thousands (the
+// table holds 64 bytes per split).
 
 // blockRows is the number of rows a block scores together (one bit each).
 const blockRows = 64
+
+// blockLanes is the number of blocks of a super-block (one 64-bit lane
+// each of a 512-bit vector); superRows, its rows.
+const (
+	blockLanes = 8
+	superRows  = blockLanes * blockRows
+)
+
+// maxGroupBlocks is the most blocks of a super-block whose trees are
+// scored by groups of eight (groupLeavesAVX512, one block at a time)
+// rather than tree by tree over all eight lanes (laneLeavesAVX512): the
+// lane kernel costs the same whatever the number of blocks, about what
+// the group kernel costs for four.
+const maxGroupBlocks = 3
 
 // minBlockRows is the smallest block scored bit-sliced; smaller tails
 // take the per-row walk (the mask table costs about as much as walking
@@ -187,9 +215,9 @@ func (g *gridIndex) rank(x float64) int {
 }
 
 // bucketRows ranks the values x[i*stride] of the n rows of a block,
-// sets bit i of bucket[rank] for each, and returns the NaN rows (which
-// rank 0).
-func (g *gridIndex) bucketRows(bucket []uint64, x []float64, stride, n int) (nan uint64) {
+// sets bit i of bucket[rank*bstride] for each, and returns the NaN rows
+// (which rank 0).
+func (g *gridIndex) bucketRows(bucket []uint64, bstride int, x []float64, stride, n int) (nan uint64) {
 	start, thr := g.start, g.thr
 	lo, scale, last := g.lo, g.scale, g.last
 	for i := range n {
@@ -198,7 +226,7 @@ func (g *gridIndex) bucketRows(bucket []uint64, x []float64, stride, n int) (nan
 		c := int(min((v-lo)*scale, last)) // as cell
 		s := int(start[c&^(c>>63)])
 		t := thr[s : s+gridScan : s+gridScan]
-		bucket[s+int(b2u(t[0] < v)+b2u(t[1] < v)+b2u(t[2] < v)+b2u(t[3] < v))] |= 1 << i
+		bucket[(s+int(b2u(t[0] < v)+b2u(t[1] < v)+b2u(t[2] < v)+b2u(t[3] < v)))*bstride] |= 1 << i
 	}
 	return nan
 }
@@ -245,6 +273,10 @@ type blockLayout struct {
 	group []bool
 	gbase []uint32
 	gmid  []uint32
+	// heap[hbase[t]:] is tree t's mask entries in heap order
+	// (laneLeavesAVX512).
+	heap  []uint32
+	hbase []uint32
 }
 
 // groupScratch is the constants and scratch of groupLeavesAVX512; its
@@ -289,7 +321,7 @@ func (f *Forest) buildBlock() blockLayout {
 	b := blockLayout{
 		masks: 1, split: make([]uint32, nt), vbase: make([]uint32, nt),
 		depth: make([]uint8, nt), in: make([]bool, nt), shufBit: hasShufBit,
-		vec: hasVec, group: make([]bool, nt), gbase: make([]uint32, nt), pool: new(sync.Pool),
+		vec: hasVec, group: make([]bool, nt), gbase: make([]uint32, nt), hbase: make([]uint32, nt), pool: new(sync.Pool),
 	}
 	heap := make([][]uint32, nt) // per tree: its mask entries in heap order
 	if !c.ok {
@@ -388,7 +420,7 @@ func (f *Forest) buildBlock() blockLayout {
 		}
 		return uint32(bn.offR + k)
 	}
-	if uint64(b.masks) >= math.MaxUint32 {
+	if uint64(b.masks)*blockLanes > math.MaxInt32 { // the kernels index masks by int32
 		return blockLayout{}
 	}
 	for t := range nt {
@@ -427,6 +459,8 @@ func (f *Forest) buildBlock() blockLayout {
 		// its seven splits and one unused entry.
 		top := 1<<(d-unitDepth) - 1
 		heap[t] = mid
+		b.hbase[t] = uint32(len(b.heap))
+		b.heap = append(b.heap, mid...)
 		b.mid = append(b.mid, mid[:top]...)
 		for p := top; p < 2*top+1; p++ {
 			l, r := 2*p+1, 2*p+2
@@ -454,40 +488,39 @@ func (f *Forest) buildBlock() blockLayout {
 		}
 		t += 8
 	}
-	if uint64(len(b.mid)) >= math.MaxUint32 || uint64(len(b.val)) >= math.MaxUint32 || uint64(len(b.gmid)) >= math.MaxUint32 {
+	if uint64(len(b.mid)) >= math.MaxUint32 || uint64(len(b.val)) >= math.MaxUint32 || uint64(len(b.gmid)) >= math.MaxUint32 ||
+		uint64(len(b.heap)) >= math.MaxUint32 {
 		return blockLayout{}
 	}
 	return b
 }
 
-// blockScratch is the working memory of scoreBlock, allocated once per
-// Margins call.
+// blockScratch is the working memory of scoreSuper, taken from the
+// layout's pool by each Margins call.
 type blockScratch struct {
-	masks  []uint64       // per mask entry: the block's right set
-	bucket []uint64       // per numeric rank: the rows of that rank
-	codes  []rowCode      // general-layout codes of the block (trees not held)
-	tab    [8][256]uint64 // categorical byte tables
-	rows   [64]uint64     // categorical: rowsOfCat
-	cat    [64]uint8      // categorical, AVX-512: the code of each row
-	sets   [256]uint64    // node sets of the tree being scored
-	idx    [8][64]uint8   // leaf position per row, per tree of a run
-	gsets  [256][8]uint64 // groupLeavesAVX512: node sets
-	acc    [64]float64    // the block's margins
-	col    [64]float64    // gridRanksAVX512: a feature's values
-	ranks  [64]uint64     // gridRanksAVX512: their ranks
-	g      *groupScratch  // groupLeavesAVX512: constants and planes
+	masks  []uint64                // per mask entry, per block (lane): the block's right set
+	stride int                     // of masks: 1 (one block) or blockLanes (a super-block)
+	bucket []uint64                // per numeric rank, per lane: the rows of that rank
+	codes  []rowCode               // general-layout codes of the super-block (trees not held)
+	tab    [8][256]uint64          // categorical byte tables
+	rows   [64]uint64              // categorical: rowsOfCat
+	cat    [64]uint8               // categorical, AVX-512: the code of each row
+	sets   [256]uint64             // node sets of the tree being scored
+	idx    [8][superRows]uint8     // leaf position per row, per tree of a run
+	gsets  [256][blockLanes]uint64 // groupLeavesAVX512, laneLeavesAVX512: node sets
+	acc    [superRows]float64      // the super-block's margins
+	col    [64]float64             // gridRanksAVX512: a feature's values
+	ranks  [64]uint64              // gridRanksAVX512: their ranks
+	g      *groupScratch           // the AVX-512 kernels: constants and planes
 	planes [maxCompactDepth]uint64
 }
 
-// newBlockScratch allocates the scratch of marginsBlock for blocks of at
-// most rows rows.
-func (f *Forest) newBlockScratch(rows int) *blockScratch {
+// newBlockScratch allocates the scratch of scoreSuper.
+func (f *Forest) newBlockScratch() *blockScratch {
 	b := &f.bl
-	// bucket: ranks 0 .. maxThr, padded to whole chunks of eight above
-	// rank 0 for suffixOrAVX512.
-	sc := &blockScratch{masks: make([]uint64, b.masks), bucket: make([]uint64, 1+(b.maxThr+7)&^7), g: newGroupScratch()}
+	sc := &blockScratch{masks: make([]uint64, b.masks*blockLanes), bucket: make([]uint64, (1+b.maxThr)*blockLanes), g: newGroupScratch()}
 	if b.anyOut {
-		sc.codes = make([]rowCode, rows*f.numFeatures)
+		sc.codes = make([]rowCode, superRows*f.numFeatures)
 	}
 	return sc
 }
@@ -504,97 +537,143 @@ var spread = func() (t [256]uint64) {
 }()
 
 // buildMasks fills sc.masks with the right set of every distinct split
-// for the block of rows xb (n = len(xb)/numFeatures rows, at most 64).
+// for each block of the rows xb (n rows; block j is rows 64j ..): entry e
+// of block j at masks[e*L+j], where L = sc.stride is 1 (one block, n at
+// most 64) or blockLanes (a super-block, n at most superRows). The lanes
+// of absent blocks are left as they were.
 func (f *Forest) buildMasks(sc *blockScratch, xb []float64, n int) {
 	b := &f.bl
 	d := f.numFeatures
+	L := sc.stride
 	masks := sc.masks
-	all := ^uint64(0) >> (64 - n)
+	nb := (n + blockRows - 1) / blockRows
 	for k := range b.nums {
 		bn := &b.nums[k]
-		thr := bn.thr
-		m := len(thr)
-		bucket := sc.bucket[:1+(m+7)&^7]
-		var nan uint64
-		i := 0
-		if g := &bn.grid; g.start != nil {
-			if b.vec {
-				col, ranks := &sc.col, &sc.ranks
-				for i := range n {
-					col[i] = xb[i*d+bn.feature]
-				}
-				for i := n; i < len(col); i++ {
-					col[i] = math.NaN() // ranks 0
-				}
-				nan = gridRanksAVX512(col, ranks, &g.start[0], &g.thr[0], g.lo, g.scale, g.last)
-				nan &= all
-				for i, r := range ranks[:n] {
-					bucket[r] |= 1 << i
-				}
-			} else {
-				nan = g.bucketRows(bucket, xb[bn.feature:], d, n)
-			}
-			i = n
+		m := len(bn.thr)
+		bucket := sc.bucket[:(1+m)*L]
+		var nan [blockLanes]uint64
+		for j := range nb {
+			nan[j] = f.bucketBlock(sc, bn, bucket[j:], xb[j*blockRows*d:], min(blockRows, n-j*blockRows))
 		}
-		for ; i+4 <= n; i += 4 {
-			x := xb[i*d+bn.feature:]
-			x0, x1, x2, x3 := x[0], x[d], x[2*d], x[3*d]
-			r0, r1, r2, r3 := rank4(thr, x0, x1, x2, x3)
-			nan |= (uint64(b2u(x0 != x0)) | uint64(b2u(x1 != x1))<<1 | uint64(b2u(x2 != x2))<<2 | uint64(b2u(x3 != x3))<<3) << i
-			// NaN ranks 0: in no sfx.
-			bucket[r0] |= 1 << i
-			bucket[r1] |= 2 << i
-			bucket[r2] |= 4 << i
-			bucket[r3] |= 8 << i
+		clear(bucket[:L]) // rank 0: in no right set
+		var ml, mr []uint64
+		if bn.offL >= 0 {
+			ml = masks[bn.offL*L : (bn.offL+m)*L]
 		}
-		for ; i < n; i++ {
-			x := xb[i*d+bn.feature]
-			nan |= uint64(b2u(x != x)) << i
-			bucket[rankOf(thr, x)] |= 1 << i
+		if bn.offR >= 0 {
+			mr = masks[bn.offR*L : (bn.offR+m)*L]
 		}
-		var s uint64 // rows of rank > k
-		if b.vec {
-			var ml, mr *uint64
-			if bn.offL >= 0 {
-				ml = &masks[bn.offL]
-			}
-			if bn.offR >= 0 {
-				mr = &masks[bn.offR]
-			}
-			// bucket has whole chunks of eight above rank 0 (newBlockScratch).
-			suffixOrAVX512(&bucket[1], m, ml, mr, nan) // zeroes bucket[1:]
-			bucket[0] = 0
-			continue
-		}
-		switch {
-		case bn.offL >= 0 && bn.offR >= 0:
-			above := bucket[1 : m+1]
-			ml, mr := masks[bn.offL:bn.offL+len(above)], masks[bn.offR:bn.offR+len(above)]
-			for k := len(above) - 1; k >= 0; k-- {
-				s |= above[k]
-				ml[k], mr[k] = s, s|nan
-			}
-		case bn.offL >= 0:
-			above := bucket[1 : m+1]
-			ml := masks[bn.offL : bn.offL+len(above)]
-			for k := len(above) - 1; k >= 0; k-- {
-				s |= above[k]
-				ml[k] = s
-			}
-		default:
-			above := bucket[1 : m+1]
-			mr := masks[bn.offR : bn.offR+len(above)]
-			for k := len(above) - 1; k >= 0; k-- {
-				s |= above[k]
-				mr[k] = s | nan
-			}
-		}
-		clear(bucket)
+		suffixOr(b.vec, L, sc.bucket[L:], m, ml, mr, &nan) // zeroes bucket
 	}
+	for j := range nb {
+		nj := min(blockRows, n-j*blockRows)
+		f.catMasks(sc, masks[j:], xb[j*blockRows*d:], nj)
+	}
+}
+
+// bucketBlock ranks the feature bn of the block of rows xb (n rows, at
+// most 64) among bn's thresholds, sets bit i of bucket[rank*sc.stride]
+// for each row i, and returns the NaN rows (which rank 0).
+func (f *Forest) bucketBlock(sc *blockScratch, bn *blockNum, bucket []uint64, xb []float64, n int) (nan uint64) {
+	b := &f.bl
+	d := f.numFeatures
+	L := sc.stride
+	thr := bn.thr
+	if g := &bn.grid; g.start != nil {
+		if !b.vec {
+			return g.bucketRows(bucket, L, xb[bn.feature:], d, n)
+		}
+		col, ranks := &sc.col, &sc.ranks
+		for i := range n {
+			col[i] = xb[i*d+bn.feature]
+		}
+		for i := n; i < len(col); i++ {
+			col[i] = math.NaN() // ranks 0
+		}
+		nan = gridRanksAVX512(col, ranks, &g.start[0], &g.thr[0], g.lo, g.scale, g.last)
+		for i, r := range ranks[:n] {
+			bucket[int(r)*L] |= 1 << i
+		}
+		return nan & (^uint64(0) >> (64 - n))
+	}
+	i := 0
+	for ; i+4 <= n; i += 4 {
+		x := xb[i*d+bn.feature:]
+		x0, x1, x2, x3 := x[0], x[d], x[2*d], x[3*d]
+		r0, r1, r2, r3 := rank4(thr, x0, x1, x2, x3)
+		nan |= (uint64(b2u(x0 != x0)) | uint64(b2u(x1 != x1))<<1 | uint64(b2u(x2 != x2))<<2 | uint64(b2u(x3 != x3))<<3) << i
+		// NaN ranks 0: in no sfx.
+		bucket[r0*L] |= 1 << i
+		bucket[r1*L] |= 2 << i
+		bucket[r2*L] |= 4 << i
+		bucket[r3*L] |= 8 << i
+	}
+	for ; i < n; i++ {
+		x := xb[i*d+bn.feature]
+		nan |= uint64(b2u(x != x)) << i
+		bucket[rankOf(thr, x)*L] |= 1 << i
+	}
+	return nan
+}
+
+// suffixOr writes the suffix ORs of a numeric feature's buckets, lane by
+// lane, for L (1 or blockLanes) lanes: with above = the buckets of ranks
+// 1 .. m (L words each; with L = 1, padded with zeros to a multiple of
+// eight), sfx[k] = the rows of rank > k = the OR of above[k ..], it
+// stores, for k < m, sfx[k] in ml[k*L:] and sfx[k] | nan in mr[k*L:],
+// skipping a nil ml or mr, and zeroes above. With vec it runs
+// suffixOrAVX512 (L = 1) or suffixOrLanesAVX512.
+func suffixOr(vec bool, L int, above []uint64, m int, ml, mr []uint64, nan *[blockLanes]uint64) {
+	if m == 0 {
+		return
+	}
+	if vec {
+		var pl, pr *uint64
+		if ml != nil {
+			pl = &ml[0]
+		}
+		if mr != nil {
+			pr = &mr[0]
+		}
+		if L == 1 {
+			suffixOrAVX512(&above[0], m, pl, pr, nan[0])
+		} else {
+			suffixOrLanesAVX512(&above[0], m, pl, pr, nan)
+		}
+		return
+	}
+	var s [blockLanes]uint64
+	for k := m - 1; k >= 0; k-- {
+		a := above[k*L : k*L+L]
+		for j, v := range a {
+			s[j] |= v
+			a[j] = 0
+		}
+		if ml != nil {
+			copy(ml[k*L:k*L+L], s[:L])
+		}
+		if mr != nil {
+			r := mr[k*L : k*L+L]
+			for j := range r {
+				r[j] = s[j] | nan[j]
+			}
+		}
+	}
+}
+
+// catMasks writes the categorical features' right sets of the block of
+// rows xb (n rows, at most 64) into masks[e*sc.stride] for each of their
+// mask entries e (masks starts at the block's lane).
+func (f *Forest) catMasks(sc *blockScratch, masks []uint64, xb []float64, n int) {
+	b := &f.bl
+	d := f.numFeatures
+	L := sc.stride
+	all := ^uint64(0) >> (64 - n)
 	for k := range b.cats {
 		bc := &b.cats[k]
-		out := masks[bc.off : bc.off+len(bc.word)]
-		missL := bc.missL[:len(out)]
+		ns := len(bc.word)
+		out := masks[bc.off*L : (bc.off+ns-1)*L+1]
+		missL := bc.missL[:ns]
 		var nan, valid uint64
 		if b.shufBit {
 			codes := &sc.cat
@@ -604,7 +683,7 @@ func (f *Forest) buildMasks(sc *blockScratch, xb []float64, n int) {
 				valid |= uint64(b2u(v >= 0)&b2u(v < 64)) << i // as rowCodes
 				codes[i&63] = uint8(uint64(int64(v)) & 63)
 			}
-			catMasksShufBit(&out[0], &bc.word[0], bc.nL, len(out), codes, valid, nan, all)
+			catMasksShufBit(&out[0], L, &bc.word[0], bc.nL, ns, codes, valid, nan, all)
 			continue
 		}
 		rows := &sc.rows
@@ -618,13 +697,13 @@ func (f *Forest) buildMasks(sc *blockScratch, xb []float64, n int) {
 			rows[c] |= 1 << i & in
 			present |= 1 << c & in
 		}
-		if len(out) < catTableSplits {
-			for s, w := range bc.word[:len(out)] {
+		if ns < catTableSplits {
+			for s, w := range bc.word {
 				var left uint64
 				for w &= present; w != 0; w &= w - 1 {
 					left |= rows[bits.TrailingZeros64(w)]
 				}
-				out[s] = all &^ (left | nan&missL[s])
+				out[s*L] = all &^ (left | nan&missL[s])
 			}
 			continue
 		}
@@ -641,10 +720,10 @@ func (f *Forest) buildMasks(sc *blockScratch, xb []float64, n int) {
 			}
 		}
 		t := &sc.tab
-		for s, w := range bc.word[:len(out)] {
+		for s, w := range bc.word {
 			left := t[0][uint8(w)] | t[1][uint8(w>>8)] | t[2][uint8(w>>16)] | t[3][uint8(w>>24)] |
 				t[4][uint8(w>>32)] | t[5][uint8(w>>40)] | t[6][uint8(w>>48)] | t[7][uint8(w>>56)]
-			out[s] = all &^ (left | nan&missL[s])
+			out[s*L] = all &^ (left | nan&missL[s])
 		}
 	}
 }
@@ -682,13 +761,14 @@ func rank4(t []float64, x0, x1, x2, x3 float64) (int, int, int, int) {
 const unitDepth = 3
 
 // leafPositions stores in idx the leaf position (0 .. 2^D-1) that each
-// row of the block reaches in tree t of the block layout, given the
-// block's masks and all, its set of rows.
-func (b *blockLayout) leafPositions(sc *blockScratch, idx *[64]uint8, t int, all uint64) {
+// row of block (lane) j reaches in tree t of the block layout, given the
+// masks (buildMasks) and all, the block's set of rows.
+func (b *blockLayout) leafPositions(sc *blockScratch, idx *[64]uint8, t, j int, all uint64) {
 	d := int(b.depth[t]) // >= unitDepth
 	top := 1<<(d-unitDepth) - 1
 	mid := b.mid[b.split[t]:]
-	masks := sc.masks
+	masks := sc.masks[j:]
+	L := uint32(sc.stride)
 	sets := &sc.sets
 	planes := &sc.planes
 	sets[0] = all
@@ -698,7 +778,7 @@ func (b *blockLayout) leafPositions(sc *blockScratch, idx *[64]uint8, t int, all
 		var pl uint64
 		for p := lo; p <= 2*lo; p++ {
 			s := sets[uint8(p)]
-			r := s & masks[mid[p]]
+			r := s & masks[mid[p]*L]
 			pl |= r
 			sets[uint8(2*p+1)] = s ^ r
 			sets[uint8(2*p+2)] = r
@@ -712,14 +792,14 @@ func (b *blockLayout) leafPositions(sc *blockScratch, idx *[64]uint8, t int, all
 	for u := 0; u+8 <= len(units); u += 8 {
 		m := (*[8]uint32)(units[u : u+8])
 		s := sets[uint8(top+u/8)]
-		r := s & masks[m[0]]
+		r := s & masks[m[0]*L]
 		l := s ^ r
-		ra := l & masks[m[1]]
-		rb := r & masks[m[2]]
+		ra := l & masks[m[1]*L]
+		rb := r & masks[m[2]*L]
 		la, lb := l^ra, r^rb
 		p0 |= r
 		p1 |= ra | rb
-		p2 |= la&masks[m[3]] | ra&masks[m[4]] | lb&masks[m[5]] | rb&masks[m[6]]
+		p2 |= la&masks[m[3]*L] | ra&masks[m[4]*L] | lb&masks[m[5]*L] | rb&masks[m[6]*L]
 	}
 	planes[(d-3)&(maxCompactDepth-1)] = p0
 	planes[(d-2)&(maxCompactDepth-1)] = p1
@@ -746,25 +826,61 @@ func (b *blockLayout) leafPositions(sc *blockScratch, idx *[64]uint8, t int, all
 	binary.LittleEndian.PutUint64(idx[56:], u7)
 }
 
-// scoreBlock writes into dst the margins of the block of rows xb
-// (len(dst) rows, 1 to 64): base, then each tree's leaf in tree order.
-// The margins accumulate in sc.acc.
-func (f *Forest) scoreBlock(sc *blockScratch, dst, xb []float64) {
-	b, s := &f.bl, &f.sv
+// scoreSuper writes into dst the margins of the super-block of rows xb
+// (len(dst) rows, 1 to superRows): base, then each tree's leaf in tree
+// order. The margins accumulate in sc.acc. A super-block of more than
+// maxGroupBlocks blocks is scored with the masks of all its blocks at
+// once (stride blockLanes); a smaller one block by block (stride 1), so
+// that a small batch writes a mask table of 8 bytes per split, not 64.
+func (f *Forest) scoreSuper(sc *blockScratch, dst, xb []float64) {
+	b := &f.bl
 	n, d := len(dst), f.numFeatures
-	all := ^uint64(0) >> (64 - n)
-	f.buildMasks(sc, xb, n)
+	nb := (n + blockRows - 1) / blockRows
 	var codes []rowCode
 	if b.anyOut {
 		codes = sc.codes[:len(xb)]
 		rowCodes(codes, xb)
 	}
-	for i := range sc.acc {
-		sc.acc[i] = f.base
-	}
 	acc := sc.acc[:n]
+	for i := range acc {
+		acc[i] = f.base
+	}
+	var all [blockLanes]uint64 // per block: its rows; absent blocks none
+	if nb > maxGroupBlocks {
+		for j := range nb {
+			all[j] = ^uint64(0) >> (64 - min(blockRows, n-j*blockRows))
+		}
+		sc.stride = blockLanes
+		f.buildMasks(sc, xb, n)
+		f.scoreTrees(sc, acc, xb, codes, nb, &all)
+		copy(dst, acc)
+		return
+	}
+	sc.stride = 1
+	for r0 := 0; r0 < n; r0 += blockRows {
+		r1 := min(r0+blockRows, n)
+		all[0] = ^uint64(0) >> (64 - (r1 - r0))
+		var bc []rowCode
+		if codes != nil {
+			bc = codes[r0*d : r1*d]
+		}
+		f.buildMasks(sc, xb[r0*d:r1*d], r1-r0)
+		f.scoreTrees(sc, acc[r0:r1], xb[r0*d:r1*d], bc, 1, &all)
+	}
+	copy(dst, acc)
+}
+
+// scoreTrees adds to acc the leaf values of every tree, in tree order,
+// for the rows xb of nb blocks (one when sc.stride is 1), whose masks sc
+// holds, all holding each block's rows; codes are the rows' codes for
+// the trees the layout does not hold.
+func (f *Forest) scoreTrees(sc *blockScratch, acc, xb []float64, codes []rowCode, nb int, all *[blockLanes]uint64) {
+	b, s := &f.bl, &f.sv
+	d := f.numFeatures
 	var out [1]uint32
+	depth := 0 // of sc.g's planes (setDepth)
 	nt := len(b.in)
+	groups := b.vec && sc.stride == 1
 	for t := 0; t < nt; {
 		if !b.in[t] {
 			for i := range acc {
@@ -775,14 +891,28 @@ func (f *Forest) scoreBlock(sc *blockScratch, dst, xb []float64) {
 			continue
 		}
 		k := 0
-		if b.vec && b.group[t] {
-			d := int(b.depth[t])
-			sc.g.setDepth(d)
-			groupLeavesAVX512(&sc.masks[0], &b.gmid[b.gbase[t]], d, all, &sc.gsets, &sc.idx, sc.g)
+		switch {
+		case groups && b.group[t]:
+			if dt := int(b.depth[t]); dt != depth {
+				depth = dt
+				sc.g.setDepth(depth)
+			}
+			groupLeavesAVX512(&sc.masks[0], &b.gmid[b.gbase[t]], depth, all[0], &sc.gsets, &sc.idx[0][0], sc.g)
 			k = 8
-		} else {
-			for k < len(sc.idx) && t+k < nt && b.in[t+k] && !(b.vec && b.group[t+k]) {
-				b.leafPositions(sc, &sc.idx[k], t+k, all)
+		case b.vec && !groups:
+			for k < len(sc.idx) && t+k < nt && b.in[t+k] {
+				if dt := int(b.depth[t+k]); dt != depth {
+					depth = dt
+					sc.g.setDepth(depth)
+				}
+				laneLeavesAVX512(&sc.masks[0], &b.heap[b.hbase[t+k]], depth, all, &sc.gsets, &sc.idx[k], sc.g)
+				k++
+			}
+		default:
+			for k < len(sc.idx) && t+k < nt && b.in[t+k] && !(groups && b.group[t+k]) {
+				for j := range nb {
+					b.leafPositions(sc, (*[blockRows]uint8)(sc.idx[k][j*blockRows:]), t+k, j, all[j])
+				}
 				k++
 			}
 		}
@@ -791,14 +921,13 @@ func (f *Forest) scoreBlock(sc *blockScratch, dst, xb []float64) {
 		}
 		t += k
 	}
-	copy(dst, acc)
 }
 
 // addLeaves adds to acc[i], for each row i, the leaf values of the k
 // trees t+j .. t+j+k-1 (k <= fuse) at the positions idx[j ...][i], tree
 // after tree.
-func (b *blockLayout) addLeaves(acc []float64, idx *[8][64]uint8, t, j, k int) {
-	acc = acc[:min(len(acc), 64)]
+func (b *blockLayout) addLeaves(acc []float64, idx *[8][superRows]uint8, t, j, k int) {
+	acc = acc[:min(len(acc), superRows)]
 	switch k {
 	case 4:
 		i0, i1, i2, i3 := &idx[j&7], &idx[(j+1)&7], &idx[(j+2)&7], &idx[(j+3)&7]
@@ -847,9 +976,10 @@ func (b *blockLayout) leafValues(t int) *[256]float64 {
 	return (*[256]float64)(b.val[v : v+256])
 }
 
-// marginsBlock is Margins on the block layout: blocks of 64 rows scored
-// bit-sliced, and a tail of fewer than minBlockRows rows on the compact
-// layout row by row.
+// marginsBlock is Margins on the block layout: super-blocks of up to
+// superRows rows (blocks of 64) scored bit-sliced, and a tail of fewer
+// than minBlockRows rows past the last whole block on the compact layout
+// row by row.
 func (f *Forest) marginsBlock(dst, X []float64, rows int) {
 	d := f.numFeatures
 	full := rows - rows%blockRows
@@ -859,11 +989,11 @@ func (f *Forest) marginsBlock(dst, X []float64, rows int) {
 	if full > 0 {
 		sc, _ := f.bl.pool.Get().(*blockScratch)
 		if sc == nil {
-			sc = f.newBlockScratch(blockRows)
+			sc = f.newBlockScratch()
 		}
-		for r0 := 0; r0 < full; r0 += blockRows {
-			r1 := min(r0+blockRows, full)
-			f.scoreBlock(sc, dst[r0:r1], X[r0*d:r1*d])
+		for r0 := 0; r0 < full; r0 += superRows {
+			r1 := min(r0+superRows, full)
+			f.scoreSuper(sc, dst[r0:r1], X[r0*d:r1*d])
 		}
 		f.bl.pool.Put(sc)
 	}

@@ -2,19 +2,21 @@
 
 #include "textflag.h"
 
-// func catMasksShufBit(out, word *uint64, nL, n int, codes *[64]uint8, valid, nan, all uint64)
-TEXT ·catMasksShufBit(SB), NOSPLIT, $0-64
+// func catMasksShufBit(out *uint64, stride int, word *uint64, nL, n int, codes *[64]uint8, valid, nan, all uint64)
+TEXT ·catMasksShufBit(SB), NOSPLIT, $0-72
 	MOVQ out+0(FP), DI
-	MOVQ word+8(FP), SI
-	MOVQ nL+16(FP), DX
-	MOVQ n+24(FP), CX
-	MOVQ codes+32(FP), AX
+	MOVQ stride+8(FP), R8
+	SHLQ $3, R8
+	MOVQ word+16(FP), SI
+	MOVQ nL+24(FP), DX
+	MOVQ n+32(FP), CX
+	MOVQ codes+40(FP), AX
 	VMOVDQU64 (AX), Z0
-	MOVQ valid+40(FP), AX
+	MOVQ valid+48(FP), AX
 	KMOVQ AX, K4
-	MOVQ all+56(FP), AX
+	MOVQ all+64(FP), AX
 	KMOVQ AX, K6 // NaN right: all
-	MOVQ nan+48(FP), BX
+	MOVQ nan+56(FP), BX
 	NOTQ BX
 	ANDQ BX, AX
 	KMOVQ AX, K5 // NaN left: all &^ nan
@@ -29,7 +31,7 @@ left:
 	KANDNQ K5, K1, K1
 	KMOVQ K1, (DI)
 	ADDQ $8, SI
-	ADDQ $8, DI
+	ADDQ R8, DI
 	DECQ DX
 	JNZ left
 
@@ -43,7 +45,7 @@ rloop:
 	KANDNQ K6, K1, K1
 	KMOVQ K1, (DI)
 	ADDQ $8, SI
-	ADDQ $8, DI
+	ADDQ R8, DI
 	DECQ CX
 	JNZ rloop
 
@@ -51,7 +53,7 @@ done:
 	VZEROUPPER
 	RET
 
-// func groupLeavesAVX512(masks *uint64, mid *uint32, depth int, all uint64, sets *[256][8]uint64, idx *[8][64]uint8, gs *groupScratch)
+// func groupLeavesAVX512(masks *uint64, mid *uint32, depth int, all uint64, sets *[256][8]uint64, idx *uint8, gs *groupScratch)
 //
 // groupScratch: planes [8][8]uint64 at 0, planeIdx [8]uint64 at 512,
 // perm [64]uint8 at 576, onehot [64]uint8 at 640, planeMask uint64 at 704.
@@ -145,11 +147,104 @@ tree:
 	VPERMB Z1, Z8, Z2
 	VGF2P8AFFINEQB $0, Z2, Z9, Z3
 	MOVQ BX, AX
-	SHLQ $6, AX
+	SHLQ $9, AX // trees' positions are superRows bytes apart
 	VMOVDQU64 Z3, (DX)(AX*1)
 	INCQ BX
 	CMPQ BX, $8
 	JLT tree
+	VZEROUPPER
+	RET
+
+// func laneLeavesAVX512(masks *uint64, mid *uint32, depth int, all *[8]uint64, sets *[256][8]uint64, idx *[512]uint8, gs *groupScratch)
+//
+// groupLeavesAVX512 with the lanes being the eight blocks of a
+// super-block instead of eight trees: split p's right sets are the eight
+// words at masks[8 mid[p]], one load.
+TEXT ·laneLeavesAVX512(SB), NOSPLIT, $0-56
+	MOVQ masks+0(FP), R8
+	MOVQ mid+8(FP), SI
+	MOVQ depth+16(FP), CX
+	MOVQ all+24(FP), AX
+	MOVQ sets+32(FP), DI
+	MOVQ idx+40(FP), DX
+	MOVQ gs+48(FP), R9
+
+	// sets[0] = all, per block.
+	VMOVDQU64 (AX), Z0
+	VMOVDQU64 Z0, (DI)
+	XORQ R10, R10 // lo: first position of the level
+	MOVQ $1, R11  // positions in the level
+	XORQ R12, R12 // level
+
+llevel:
+	VPXORQ Z5, Z5, Z5 // plane
+	MOVQ R11, R13
+	MOVQ R10, R14
+	LEAQ 1(R12), AX
+	CMPQ AX, CX
+	JGE llast
+
+lnode:
+	MOVQ R14, BX
+	SHLQ $6, BX
+	VMOVDQU64 (DI)(BX*1), Z1 // S = sets[p]
+	MOVL (SI)(R14*4), R15
+	SHLQ $6, R15
+	VPANDQ (R8)(R15*1), Z1, Z4 // R = S & M: right
+	VPORQ Z4, Z5, Z5
+	VPXORQ Z4, Z1, Z6 // L = S ^ R: left
+	SHLQ $1, BX
+	VMOVDQU64 Z6, 64(DI)(BX*1)  // sets[2p+1]
+	VMOVDQU64 Z4, 128(DI)(BX*1) // sets[2p+2]
+	INCQ R14
+	DECQ R13
+	JNZ lnode
+	JMP lendlevel
+
+llast:
+	MOVQ R14, BX
+	SHLQ $6, BX
+	VMOVDQU64 (DI)(BX*1), Z1
+	MOVL (SI)(R14*4), R15
+	SHLQ $6, R15
+	VPANDQ (R8)(R15*1), Z1, Z4
+	VPORQ Z4, Z5, Z5
+	INCQ R14
+	DECQ R13
+	JNZ llast
+
+lendlevel:
+	MOVQ R12, BX
+	SHLQ $6, BX
+	VMOVDQU64 Z5, (R9)(BX*1) // planes[level]
+	INCQ R12
+	ADDQ R11, R10
+	SHLQ $1, R11
+	CMPQ R12, CX
+	JLT llevel
+
+	// Per block, as in groupLeavesAVX512: byte k of qword j of block
+	// b's positions is the leaf position of its row 8j+k.
+	VMOVDQU64 512(R9), Z7
+	VMOVDQU64 576(R9), Z8
+	VMOVDQU64 640(R9), Z9
+	MOVQ 704(R9), AX
+	KMOVQ AX, K3
+	XORQ BX, BX
+
+lblock:
+	KMOVQ K3, K1
+	VPXORQ Z1, Z1, Z1
+	LEAQ (R9)(BX*8), AX
+	VPGATHERQQ (AX)(Z7*8), K1, Z1
+	VPERMB Z1, Z8, Z2
+	VGF2P8AFFINEQB $0, Z2, Z9, Z3
+	MOVQ BX, AX
+	SHLQ $6, AX
+	VMOVDQU64 Z3, (DX)(AX*1)
+	INCQ BX
+	CMPQ BX, $8
+	JLT lblock
 	VZEROUPPER
 	RET
 
@@ -233,6 +328,52 @@ TEXT ·gridRanksAVX512(SB), NOSPLIT, $0-64
 	VZEROUPPER
 	RET
 
+// func suffixOrLanesAVX512(above *uint64, n int, ml, mr *uint64, nan *[8]uint64)
+TEXT ·suffixOrLanesAVX512(SB), NOSPLIT, $0-40
+	MOVQ above+0(FP), SI
+	MOVQ n+8(FP), CX
+	MOVQ ml+16(FP), DI
+	MOVQ mr+24(FP), DX
+	MOVQ nan+32(FP), AX
+	VMOVDQU64 (AX), Z10
+	VPXORQ Z9, Z9, Z9 // zeros
+	VPXORQ Z0, Z0, Z0 // s: the OR of the ranks above
+	DECQ CX
+	SHLQ $6, CX // offset of entry n-1
+	TESTQ DI, DI
+	JZ ronly
+	TESTQ DX, DX
+	JZ lonly
+
+both:
+	VPORQ (SI)(CX*1), Z0, Z0
+	VMOVDQU64 Z9, (SI)(CX*1)
+	VMOVDQU64 Z0, (DI)(CX*1)
+	VPORQ Z10, Z0, Z1
+	VMOVDQU64 Z1, (DX)(CX*1)
+	SUBQ $64, CX
+	JGE both
+	VZEROUPPER
+	RET
+
+lonly:
+	VPORQ (SI)(CX*1), Z0, Z0
+	VMOVDQU64 Z9, (SI)(CX*1)
+	VMOVDQU64 Z0, (DI)(CX*1)
+	SUBQ $64, CX
+	JGE lonly
+	VZEROUPPER
+	RET
+
+ronly:
+	VPORQ (SI)(CX*1), Z0, Z0
+	VMOVDQU64 Z9, (SI)(CX*1)
+	VPORQ Z10, Z0, Z1
+	VMOVDQU64 Z1, (DX)(CX*1)
+	SUBQ $64, CX
+	JGE ronly
+	VZEROUPPER
+	RET
 // func suffixOrAVX512(above *uint64, n int, ml, mr *uint64, nan uint64)
 TEXT ·suffixOrAVX512(SB), NOSPLIT, $0-40
 	MOVQ above+0(FP), SI

@@ -97,7 +97,8 @@ type blockPaths struct {
 	blocksScored, tailScored  int // Margins calls that scored a bit-sliced block / a short tail per row
 	partial, checkedLeafCalls int // partial blocks checked; leafPositions results checked
 	grids, shufBit            int // numeric features ranked by a grid; blocks with AVX-512 categorical masks
-	groups, vec               int // groups of eight trees; blocks with groups scored by AVX-512
+	groups, vec               int // groups of eight trees; super-blocks scored with the AVX-512 kernels
+	groupSupers, laneSupers   int // super-blocks whose trees the group / the lane kernel scored
 	codeGrids                 int // compact-layout features whose row coding ranks by a grid (Margin)
 }
 
@@ -150,27 +151,40 @@ func (p *blockPaths) add(f *Forest) {
 	}
 }
 
-// checkLeaves checks that leafPositions sends each row of the block xb
-// (n rows) to the leaf the reference walk reaches, in every tree of the
-// block layout. sc must hold the block's masks (buildMasks).
+// checkLeaves checks that leafPositions sends each row of each block of
+// the rows xb (n rows, at most superRows) to the leaf the reference walk
+// reaches, in every tree of the block layout, with the masks built by
+// buildMasks for the whole super-block (stride blockLanes) and, when n is
+// at most 64, for one block (stride 1).
 func checkLeaves(t *testing.T, f *Forest, sc *blockScratch, xb []float64, n int) int {
 	t.Helper()
 	b := &f.bl
 	d := f.numFeatures
 	var idx [64]uint8
 	checked := 0
-	for tr, in := range b.in {
-		if !in {
+	for _, stride := range []int{1, blockLanes} {
+		if stride == 1 && n > blockRows {
 			continue
 		}
-		b.leafPositions(sc, &idx, tr, ^uint64(0)>>(64-n))
-		for i := range n {
-			x := xb[i*d : (i+1)*d]
-			if g, w := b.leaf[int(b.vbase[tr])+int(idx[i])], f.leaf(f.roots[tr], x); g != w {
-				t.Fatalf("tree %d, row %d of %d %v: block leaf %d, reference leaf %d", tr, i, n, x, g, w)
+		sc.stride = stride
+		f.buildMasks(sc, xb, n)
+		for tr, in := range b.in {
+			if !in {
+				continue
 			}
+			for j := 0; j*blockRows < n; j++ {
+				nj := min(blockRows, n-j*blockRows)
+				b.leafPositions(sc, &idx, tr, j, ^uint64(0)>>(64-nj))
+				for i := range nj {
+					r := j*blockRows + i
+					x := xb[r*d : (r+1)*d]
+					if g, w := b.leaf[int(b.vbase[tr])+int(idx[i])], f.leaf(f.roots[tr], x); g != w {
+						t.Fatalf("stride %d, tree %d, row %d of %d %v: block leaf %d, reference leaf %d", stride, tr, r, n, x, g, w)
+					}
+				}
+			}
+			checked++
 		}
-		checked++
 	}
 	return checked
 }
@@ -181,7 +195,9 @@ func checkLeaves(t *testing.T, f *Forest, sc *blockScratch, xb []float64, n int)
 // every row to the reference walk's leaf in every tree, and that Margins
 // (and Margin) equal the reference margin bit for bit for row counts
 // around the block size (0, 1, tails below and above minBlockRows,
-// several blocks), with the AVX-512 kernels and without.
+// several blocks, several super-blocks), with the AVX-512 kernels and
+// without; and that scoreSuper does on super-blocks of every size, with
+// the group kernel (up to maxGroupBlocks blocks) and the lane kernel.
 func TestBlockMatchesReference(t *testing.T) {
 	rng := rand.New(rand.NewPCG(71, 72))
 	var p blockPaths
@@ -193,8 +209,9 @@ func TestBlockMatchesReference(t *testing.T) {
 		}
 		f := blockTestForest(t, rng, d, pool, trial%2 == 1)
 		p.add(f) // a forest with no tree the layout holds scores row by row
-		rows := []int{0, 1, 2, minBlockRows - 1, minBlockRows, 63, 64, 65, 64 + minBlockRows - 1, 64 + minBlockRows, 200}[trial%11]
-		X := make([]float64, max(rows, 64)*d)
+		rows := []int{0, 1, 2, minBlockRows - 1, minBlockRows, 63, 64, 65, 64 + minBlockRows - 1, 64 + minBlockRows, 200,
+			superRows, superRows + minBlockRows - 1, 2*superRows + 100}[trial%14]
+		X := make([]float64, max(rows, superRows)*d)
 		for j := range X {
 			X[j] = propValue(rng, pool)
 		}
@@ -221,23 +238,29 @@ func TestBlockMatchesReference(t *testing.T) {
 		// Every block size, scored directly, with its leaves checked, with
 		// the categorical masks by AVX-512 (where the processor has it)
 		// and in Go.
-		sc := f.newBlockScratch(64)
-		acc := make([]float64, 64)
-		for k, n := range []int{1, 1 + rng.IntN(63), 64, 1 + rng.IntN(64)} {
+		sc := f.newBlockScratch()
+		acc := make([]float64, superRows)
+		for k, n := range []int{1, 1 + rng.IntN(63), 64, 1 + rng.IntN(64),
+			65 + rng.IntN(maxGroupBlocks*blockRows-64), maxGroupBlocks*blockRows + 1 + rng.IntN(superRows-maxGroupBlocks*blockRows)} {
 			f.bl.shufBit = hasShufBit && k%2 == 0
 			if f.bl.shufBit {
 				p.shufBit++
 			}
-			f.bl.vec = hasVec && k < 2
+			f.bl.vec = hasVec && (k < 2 || k >= 4)
 			if f.bl.vec {
 				p.vec++
+				if nb := (n + blockRows - 1) / blockRows; nb <= maxGroupBlocks {
+					p.groupSupers++
+				} else {
+					p.laneSupers++
+				}
 			}
 			xb := X[:n*d]
-			f.scoreBlock(sc, acc[:n], xb)
+			f.scoreSuper(sc, acc[:n], xb)
 			for r := range n {
 				want := f.marginRef(xb[r*d : (r+1)*d])
 				if math.Float64bits(acc[r]) != math.Float64bits(want) {
-					t.Fatalf("trial %d, block of %d, row %d: scoreBlock %v, reference %v", trial, n, r, acc[r], want)
+					t.Fatalf("trial %d, super-block of %d, row %d: scoreSuper %v, reference %v", trial, n, r, acc[r], want)
 				}
 			}
 			p.checkedLeafCalls += checkLeaves(t, f, sc, xb, n)
@@ -249,7 +272,8 @@ func TestBlockMatchesReference(t *testing.T) {
 	t.Logf("%+v", p)
 	if p.forests == 0 || p.trees == 0 || p.outside == 0 || p.bothNaN == 0 || p.tables == 0 || p.direct == 0 ||
 		p.padded == 0 || p.deep == 0 || p.singleLeaf == 0 || p.blocksScored == 0 || p.tailScored == 0 || p.partial == 0 ||
-		p.grids == 0 || (hasShufBit && p.shufBit == 0) || p.groups == 0 || (hasVec && p.vec == 0) || p.codeGrids == 0 {
+		p.grids == 0 || (hasShufBit && p.shufBit == 0) || p.groups == 0 || (hasVec && p.vec == 0) || p.codeGrids == 0 ||
+		(hasVec && (p.groupSupers == 0 || p.laneSupers == 0)) {
 		t.Fatalf("some path of the block layout was not exercised: %+v", p)
 	}
 }
@@ -382,7 +406,7 @@ func TestGridIndex(t *testing.T) {
 		bucket := make([]uint64, len(c.ts)+1)
 		for i0 := 0; i0+64 <= len(xs); i0 += 64 {
 			clear(bucket)
-			nan := g.bucketRows(bucket, xs[i0:], 1, 64)
+			nan := g.bucketRows(bucket, 1, xs[i0:], 1, 64)
 			for i, x := range xs[i0 : i0+64] {
 				if r := g.rank(x); bucket[r]>>i&1 == 0 || (nan>>i&1 == 1) != math.IsNaN(x) {
 					t.Fatalf("%s: bucketRows: row %d (%v) not in bucket %d, or NaN bit wrong", name, i, x, r)
@@ -436,59 +460,67 @@ func FuzzBlockMargins(f *testing.F) {
 	})
 }
 
-// TestSuffixOrAVX512 checks the AVX-512 suffix ORs against the scalar
-// definition for every length up to three chunks and beyond, with each
-// of the two outputs missing, that nothing past n is written and that
-// the input is left zero.
-func TestSuffixOrAVX512(t *testing.T) {
-	if !hasVec {
-		t.Log("no AVX-512 on this processor: suffixOrAVX512 is never called")
-		return
-	}
+// TestSuffixOr checks suffixOr for one lane and for blockLanes, in Go
+// and (where the processor has AVX-512) by suffixOrAVX512 and
+// suffixOrLanesAVX512, against the definition for every length up to 40
+// (several chunks of eight for one lane), with each of the two outputs
+// missing, and that nothing past the n entries is written and the
+// buckets are left zero.
+func TestSuffixOr(t *testing.T) {
 	rng := rand.New(rand.NewPCG(79, 80))
 	const guard = 0xdeadbeef
-	for n := 1; n <= 40; n++ {
-		for mode := 1; mode <= 3; mode++ {
-			above := make([]uint64, (n+7)&^7)
-			for k := range n {
-				above[k] = rng.Uint64() & rng.Uint64() & rng.Uint64()
-			}
-			nan := rng.Uint64()
-			ml, mr := make([]uint64, n+8), make([]uint64, n+8)
-			for k := range ml {
-				ml[k], mr[k] = guard, guard
-			}
-			var pl, pr *uint64
-			if mode&1 != 0 {
-				pl = &ml[0]
-			}
-			if mode&2 != 0 {
-				pr = &mr[0]
-			}
-			in := slices.Clone(above)
-			suffixOrAVX512(&above[0], n, pl, pr, nan)
-			var s uint64
-			for k := n - 1; k >= 0; k-- {
-				s |= in[k]
-				wl, wr := uint64(guard), uint64(guard)
-				if mode&1 != 0 {
-					wl = s
-				}
-				if mode&2 != 0 {
-					wr = s | nan
-				}
-				if ml[k] != wl || mr[k] != wr {
-					t.Fatalf("n=%d, mode %d, k=%d: got %#x, %#x; want %#x, %#x", n, mode, k, ml[k], mr[k], wl, wr)
-				}
-			}
-			for k := n; k < len(ml); k++ {
-				if ml[k] != guard || mr[k] != guard {
-					t.Fatalf("n=%d, mode %d: entry %d past n written", n, mode, k)
-				}
-			}
-			for k, v := range above {
-				if v != 0 {
-					t.Fatalf("n=%d, mode %d: above[%d] = %#x left, want 0", n, mode, k, v)
+	for _, L := range []int{1, blockLanes} {
+		for _, vec := range []bool{false, hasVec} {
+			for n := 1; n <= 40; n++ {
+				for mode := 1; mode <= 3; mode++ {
+					above := make([]uint64, (n+7)&^7*L) // whole chunks of eight for one lane
+					for k := range n * L {
+						above[k] = rng.Uint64() & rng.Uint64() & rng.Uint64()
+					}
+					var nan [blockLanes]uint64
+					for j := range L {
+						nan[j] = rng.Uint64()
+					}
+					ml, mr := make([]uint64, (n+8)*L), make([]uint64, (n+8)*L)
+					for k := range ml {
+						ml[k], mr[k] = guard, guard
+					}
+					var pl, pr []uint64
+					if mode&1 != 0 {
+						pl = ml[:n*L]
+					}
+					if mode&2 != 0 {
+						pr = mr[:n*L]
+					}
+					in := slices.Clone(above)
+					suffixOr(vec, L, above, n, pl, pr, &nan)
+					for j := range L {
+						var s uint64
+						for k := n - 1; k >= 0; k-- {
+							s |= in[k*L+j]
+							wl, wr := uint64(guard), uint64(guard)
+							if mode&1 != 0 {
+								wl = s
+							}
+							if mode&2 != 0 {
+								wr = s | nan[j]
+							}
+							if ml[k*L+j] != wl || mr[k*L+j] != wr {
+								t.Fatalf("L=%d, vec %v, n=%d, mode %d, k=%d, lane %d: got %#x, %#x; want %#x, %#x",
+									L, vec, n, mode, k, j, ml[k*L+j], mr[k*L+j], wl, wr)
+							}
+						}
+					}
+					for k := n * L; k < len(ml); k++ {
+						if ml[k] != guard || mr[k] != guard {
+							t.Fatalf("L=%d, vec %v, n=%d, mode %d: word %d past n entries written", L, vec, n, mode, k)
+						}
+					}
+					for k, v := range above {
+						if v != 0 {
+							t.Fatalf("L=%d, vec %v, n=%d, mode %d: above[%d] = %#x left, want 0", L, vec, n, mode, k, v)
+						}
+					}
 				}
 			}
 		}
@@ -496,7 +528,7 @@ func TestSuffixOrAVX512(t *testing.T) {
 }
 
 // TestGroupScratchLayout pins the field offsets of groupScratch that the
-// assembly of groupLeavesAVX512 addresses by number.
+// assembly of groupLeavesAVX512 and laneLeavesAVX512 addresses by number.
 func TestGroupScratchLayout(t *testing.T) {
 	var g groupScratch
 	for name, c := range map[string][2]uintptr{
