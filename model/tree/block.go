@@ -677,11 +677,23 @@ func (f *Forest) catMasks(sc *blockScratch, masks []uint64, xb []float64, n int)
 		var nan, valid uint64
 		if b.shufBit {
 			codes := &sc.cat
-			for i := range n {
-				v := xb[i*d+bc.feature]
-				nan |= uint64(b2u(v != v)) << i
-				valid |= uint64(b2u(v >= 0)&b2u(v < 64)) << i // as rowCodes
-				codes[i&63] = uint8(uint64(int64(v)) & 63)
+			if b.vec {
+				col := &sc.col
+				for i := range n {
+					col[i] = xb[i*d+bc.feature]
+				}
+				for i := n; i < len(col); i++ {
+					col[i] = math.NaN() // not valid
+				}
+				valid, nan = catCodesAVX512(col, codes)
+				nan &= all
+			} else {
+				for i := range n {
+					v := xb[i*d+bc.feature]
+					nan |= uint64(b2u(v != v)) << i
+					valid |= uint64(b2u(v >= 0)&b2u(v < 64)) << i // as rowCodes
+					codes[i&63] = uint8(uint64(int64(v)) & 63)
+				}
 			}
 			catMasksShufBit(&out[0], L, &bc.word[0], bc.nL, ns, codes, valid, nan, all)
 			continue

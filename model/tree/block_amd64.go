@@ -29,6 +29,14 @@ var (
 //go:noescape
 func catMasksShufBit(out *uint64, stride int, word *uint64, nL, n int, codes *[64]uint8, valid, nan, all uint64)
 
+// catCodesAVX512 stores in codes[i] the categorical code of col[i] (as
+// catMasks: x truncated to an integer, & 63; meaningful only for valid
+// rows) and returns the valid rows (0 <= x < 64) and the NaN rows, eight
+// at a time. The processor must support it (hasVec).
+//
+//go:noescape
+func catCodesAVX512(col *[64]float64, codes *[64]uint8) (valid, nan uint64)
+
 // groupLeavesAVX512 stores in idx[512k+i] the leaf position of row i of
 // the block in tree k of a group of eight trees of one depth (1 to 8),
 // whose splits' mask entries are interleaved in heap order in mid

@@ -422,3 +422,46 @@ noR:
 	VZEROUPPER
 	RET
 
+
+// CATCODES codes the eight values at OFF*8(SI): their code bytes (x
+// truncated to an integer, & 63) at OFF(DI), their valid (0 <= x < 64)
+// and NaN bits ORed, shifted to rows OFF .., into R8 and R9.
+#define CATCODES(OFF) \
+	VMOVUPD (OFF*8)(SI), Z0; \
+	VCMPPD $0x1d, Z10, Z0, K1; \
+	VCMPPD $0x11, Z11, Z0, K2; \
+	KANDB K1, K2, K1; \
+	VCMPPD $3, Z0, Z0, K3; \
+	VCVTTPD2QQ Z0, Z1; \
+	VPANDQ Z12, Z1, Z1; \
+	VPMOVQB Z1, OFF(DI); \
+	KMOVB K1, AX; \
+	SHLQ $OFF, AX; \
+	ORQ AX, R8; \
+	KMOVB K3, AX; \
+	SHLQ $OFF, AX; \
+	ORQ AX, R9
+
+// func catCodesAVX512(col *[64]float64, codes *[64]uint8) (valid, nan uint64)
+TEXT ·catCodesAVX512(SB), NOSPLIT, $0-32
+	MOVQ col+0(FP), SI
+	MOVQ codes+8(FP), DI
+	VXORPD Z10, Z10, Z10 // 0.0
+	MOVQ $0x4050000000000000, AX // 64.0
+	VPBROADCASTQ AX, Z11
+	MOVQ $63, AX
+	VPBROADCASTQ AX, Z12
+	XORQ R8, R8
+	XORQ R9, R9
+	CATCODES(0)
+	CATCODES(8)
+	CATCODES(16)
+	CATCODES(24)
+	CATCODES(32)
+	CATCODES(40)
+	CATCODES(48)
+	CATCODES(56)
+	MOVQ R8, valid+16(FP)
+	MOVQ R9, nan+24(FP)
+	VZEROUPPER
+	RET

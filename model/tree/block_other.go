@@ -35,3 +35,8 @@ func suffixOrLanesAVX512(above *uint64, n int, ml, mr *uint64, nan *[8]uint64) {
 func suffixOrAVX512(above *uint64, n int, ml, mr *uint64, nan uint64) {
 	panic("tree: suffixOrAVX512 without AVX-512")
 }
+
+// catCodesAVX512 is never called without hasVec.
+func catCodesAVX512(col *[64]float64, codes *[64]uint8) (valid, nan uint64) {
+	panic("tree: catCodesAVX512 without AVX-512")
+}

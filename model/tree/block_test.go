@@ -580,3 +580,42 @@ func TestMarginsConcurrent(t *testing.T) {
 		}
 	}
 }
+
+// TestCatCodesAVX512 checks catCodesAVX512 against the Go coding of
+// catMasks on the values at the edges of a categorical code and random
+// ones: the code of every valid row, and the valid and NaN rows.
+func TestCatCodesAVX512(t *testing.T) {
+	if !hasVec {
+		t.Log("no AVX-512 on this processor: catCodesAVX512 is never called")
+		return
+	}
+	rng := rand.New(rand.NewPCG(83, 84))
+	edges := []float64{
+		math.NaN(), math.Inf(1), math.Inf(-1), 0, math.Copysign(0, -1), -0.5, -1, 0.99, 1, 62.5, 63, 63.999,
+		64, 64.5, 1e300, -1e300, 1 << 63, math.SmallestNonzeroFloat64, -math.SmallestNonzeroFloat64,
+	}
+	for trial := range 50 {
+		var col [64]float64
+		for i := range col {
+			switch {
+			case trial == 0 && i < len(edges):
+				col[i] = edges[i]
+			case rng.IntN(4) == 0:
+				col[i] = edges[rng.IntN(len(edges))]
+			default:
+				col[i] = rng.Float64()*80 - 8
+			}
+		}
+		var codes [64]uint8
+		valid, nan := catCodesAVX512(&col, &codes)
+		for i, v := range col {
+			wantValid := v >= 0 && v < 64
+			if (valid>>i&1 == 1) != wantValid || (nan>>i&1 == 1) != math.IsNaN(v) {
+				t.Fatalf("trial %d, row %d (%v): valid bit %d, NaN bit %d", trial, i, v, valid>>i&1, nan>>i&1)
+			}
+			if want := uint8(uint64(int64(v)) & 63); wantValid && codes[i] != want {
+				t.Fatalf("trial %d, row %d (%v): code %d, want %d", trial, i, v, codes[i], want)
+			}
+		}
+	}
+}
