@@ -61,8 +61,9 @@ import (
 // unitDepth levels of a tree as units of seven splits with their sets in
 // registers, and the planes transposed eight rows at a time through the
 // spread table. With AVX-512 (hasVec) a tree is scored for the eight
-// blocks at once, one zmm lane per block (laneLeavesAVX512: a split's
-// eight right sets are one load; VPERMB and VGF2P8AFFINEQB transpose the
+// blocks at once, one zmm lane per block, on the same layout
+// (laneLeavesAVX512: a split's eight right sets are one load, a unit's
+// sets stay in registers; VPERMB and VGF2P8AFFINEQB transpose the
 // planes). That costs the same whatever the number of blocks, so a
 // super-block of at most maxGroupBlocks blocks (a small batch) is scored
 // block by block instead, eight consecutive trees of one depth together,
@@ -248,7 +249,7 @@ type blockLayout struct {
 	nums  []blockNum
 	cats  []blockCat
 	masks int       // size of the mask table; entry 0 is the empty set
-	mid   []uint32  // per tree: mask entries, top splits in heap order, then units of 8 (leafPositions)
+	mid   []uint32  // per tree: mask entries, top splits in heap order, then units of 8 (leafPositions, laneLeavesAVX512)
 	val   []float64 // per leaf position (by tree): the leaf value; then 256 zeros
 	leaf  []uint32  // per leaf position: index into Forest.leaves (tests)
 	split []uint32  // per tree: its first entry in mid
@@ -273,10 +274,6 @@ type blockLayout struct {
 	group []bool
 	gbase []uint32
 	gmid  []uint32
-	// heap[hbase[t]:] is tree t's mask entries in heap order
-	// (laneLeavesAVX512).
-	heap  []uint32
-	hbase []uint32
 }
 
 // groupScratch is the constants and scratch of groupLeavesAVX512; its
@@ -321,7 +318,7 @@ func (f *Forest) buildBlock() blockLayout {
 	b := blockLayout{
 		masks: 1, split: make([]uint32, nt), vbase: make([]uint32, nt),
 		depth: make([]uint8, nt), in: make([]bool, nt), shufBit: hasShufBit,
-		vec: hasVec, group: make([]bool, nt), gbase: make([]uint32, nt), hbase: make([]uint32, nt), pool: new(sync.Pool),
+		vec: hasVec, group: make([]bool, nt), gbase: make([]uint32, nt), pool: new(sync.Pool),
 	}
 	heap := make([][]uint32, nt) // per tree: its mask entries in heap order
 	if !c.ok {
@@ -459,8 +456,6 @@ func (f *Forest) buildBlock() blockLayout {
 		// its seven splits and one unused entry.
 		top := 1<<(d-unitDepth) - 1
 		heap[t] = mid
-		b.hbase[t] = uint32(len(b.heap))
-		b.heap = append(b.heap, mid...)
 		b.mid = append(b.mid, mid[:top]...)
 		for p := top; p < 2*top+1; p++ {
 			l, r := 2*p+1, 2*p+2
@@ -488,8 +483,7 @@ func (f *Forest) buildBlock() blockLayout {
 		}
 		t += 8
 	}
-	if uint64(len(b.mid)) >= math.MaxUint32 || uint64(len(b.val)) >= math.MaxUint32 || uint64(len(b.gmid)) >= math.MaxUint32 ||
-		uint64(len(b.heap)) >= math.MaxUint32 {
+	if uint64(len(b.mid)) >= math.MaxUint32 || uint64(len(b.val)) >= math.MaxUint32 || uint64(len(b.gmid)) >= math.MaxUint32 {
 		return blockLayout{}
 	}
 	return b
@@ -917,7 +911,7 @@ func (f *Forest) scoreTrees(sc *blockScratch, acc, xb []float64, codes []rowCode
 					depth = dt
 					sc.g.setDepth(depth)
 				}
-				laneLeavesAVX512(&sc.masks[0], &b.heap[b.hbase[t+k]], depth, all, &sc.gsets, &sc.idx[k], sc.g)
+				laneLeavesAVX512(&sc.masks[0], &b.mid[b.split[t+k]], depth, all, &sc.gsets, &sc.idx[k], sc.g)
 				k++
 			}
 		default:

@@ -52,12 +52,16 @@ func catCodesAVX512(col *[64]float64, codes *[64]uint8) (valid, nan uint64)
 func groupLeavesAVX512(masks *uint64, mid *uint32, depth int, all uint64, sets *[256][8]uint64, idx *uint8, gs *groupScratch)
 
 // laneLeavesAVX512 stores in idx[64j+i] the leaf position of row i of
-// block j of a super-block in one tree of depth 1 to 8, whose splits'
-// mask entries are mid in heap order, given the interleaved masks (split
-// e's right sets of the eight blocks at masks[8e:8e+8]) and all, the
-// rows of each block (none for absent blocks). It is groupLeavesAVX512
-// with the eight lanes being blocks instead of trees, so a split's right
-// sets are one load instead of a gather. The processor must support it
+// block j of a super-block in one tree of depth 3 to 8 of the block
+// layout, whose mask entries mid has in leafPositions' order (the splits
+// above the last three levels in heap order, then units of seven splits
+// and an unused entry), given the interleaved masks (split e's right
+// sets of the eight blocks at masks[8e:8e+8]) and all, the rows of each
+// block (none for absent blocks). It is leafPositions for the eight
+// blocks at once, one zmm lane per block, so a split's right sets are
+// one load, not a gather as in groupLeavesAVX512; each unit's node sets
+// stay in registers. sets is scratch; gs holds the constants
+// (groupScratch.setDepth) and the planes. The processor must support it
 // (hasVec).
 //
 //go:noescape

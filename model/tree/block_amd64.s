@@ -157,9 +157,11 @@ tree:
 
 // func laneLeavesAVX512(masks *uint64, mid *uint32, depth int, all *[8]uint64, sets *[256][8]uint64, idx *[512]uint8, gs *groupScratch)
 //
-// groupLeavesAVX512 with the lanes being the eight blocks of a
-// super-block instead of eight trees: split p's right sets are the eight
-// words at masks[8 mid[p]], one load.
+// One tree for the eight blocks of a super-block, one block per lane, on
+// the layout of leafPositions: split p's right sets are the eight words
+// at masks[8 mid[p]], one load. The levels above the last three are
+// walked one split at a time with the node sets in memory; each unit of
+// the last three (seven splits) keeps its sets in registers.
 TEXT ·laneLeavesAVX512(SB), NOSPLIT, $0-56
 	MOVQ masks+0(FP), R8
 	MOVQ mid+8(FP), SI
@@ -175,16 +177,15 @@ TEXT ·laneLeavesAVX512(SB), NOSPLIT, $0-56
 	XORQ R10, R10 // lo: first position of the level
 	MOVQ $1, R11  // positions in the level
 	XORQ R12, R12 // level
+	SUBQ $3, CX   // the levels above the units
+	JLE units
 
-llevel:
+ulevel:
 	VPXORQ Z5, Z5, Z5 // plane
 	MOVQ R11, R13
 	MOVQ R10, R14
-	LEAQ 1(R12), AX
-	CMPQ AX, CX
-	JGE llast
 
-lnode:
+unode:
 	MOVQ R14, BX
 	SHLQ $6, BX
 	VMOVDQU64 (DI)(BX*1), Z1 // S = sets[p]
@@ -198,22 +199,7 @@ lnode:
 	VMOVDQU64 Z4, 128(DI)(BX*1) // sets[2p+2]
 	INCQ R14
 	DECQ R13
-	JNZ lnode
-	JMP lendlevel
-
-llast:
-	MOVQ R14, BX
-	SHLQ $6, BX
-	VMOVDQU64 (DI)(BX*1), Z1
-	MOVL (SI)(R14*4), R15
-	SHLQ $6, R15
-	VPANDQ (R8)(R15*1), Z1, Z4
-	VPORQ Z4, Z5, Z5
-	INCQ R14
-	DECQ R13
-	JNZ llast
-
-lendlevel:
+	JNZ unode
 	MOVQ R12, BX
 	SHLQ $6, BX
 	VMOVDQU64 Z5, (R9)(BX*1) // planes[level]
@@ -221,7 +207,57 @@ lendlevel:
 	ADDQ R11, R10
 	SHLQ $1, R11
 	CMPQ R12, CX
-	JLT llevel
+	JLT ulevel
+
+units:
+	// R10 = top, the first unit's split; R11 units; mid[top:] holds
+	// per unit its seven splits and one unused entry.
+	LEAQ (SI)(R10*4), SI
+	SHLQ $6, R10
+	ADDQ R10, DI // &sets[top]
+	VPXORQ Z20, Z20, Z20 // plane of level D-3
+	VPXORQ Z21, Z21, Z21 // D-2
+	VPXORQ Z22, Z22, Z22 // D-1
+
+unit:
+	VMOVDQU64 (DI), Z1 // s
+	MOVL (SI), AX
+	SHLQ $6, AX
+	VPANDQ (R8)(AX*1), Z1, Z2 // r
+	VPXORQ Z2, Z1, Z3         // l
+	MOVL 4(SI), AX
+	SHLQ $6, AX
+	VPANDQ (R8)(AX*1), Z3, Z4 // ra
+	MOVL 8(SI), AX
+	SHLQ $6, AX
+	VPANDQ (R8)(AX*1), Z2, Z6 // rb
+	VPXORQ Z4, Z3, Z3         // la
+	VPXORQ Z6, Z2, Z7         // lb
+	VPORQ Z2, Z20, Z20
+	VPTERNLOGQ $0xfe, Z4, Z6, Z21 // |= ra | rb
+	MOVL 12(SI), AX
+	SHLQ $6, AX
+	VPANDQ (R8)(AX*1), Z3, Z3
+	MOVL 16(SI), AX
+	SHLQ $6, AX
+	VPANDQ (R8)(AX*1), Z4, Z4
+	MOVL 20(SI), AX
+	SHLQ $6, AX
+	VPANDQ (R8)(AX*1), Z7, Z7
+	MOVL 24(SI), AX
+	SHLQ $6, AX
+	VPANDQ (R8)(AX*1), Z6, Z6
+	VPTERNLOGQ $0xfe, Z3, Z4, Z22
+	VPTERNLOGQ $0xfe, Z7, Z6, Z22
+	ADDQ $32, SI
+	ADDQ $64, DI
+	DECQ R11
+	JNZ unit
+	MOVQ R12, BX
+	SHLQ $6, BX
+	VMOVDQU64 Z20, (R9)(BX*1)
+	VMOVDQU64 Z21, 64(R9)(BX*1)
+	VMOVDQU64 Z22, 128(R9)(BX*1)
 
 	// Per block, as in groupLeavesAVX512: byte k of qword j of block
 	// b's positions is the leaf position of its row 8j+k.
