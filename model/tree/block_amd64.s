@@ -53,6 +53,36 @@ done:
 	VZEROUPPER
 	RET
 
+// TRANSPOSE turns the planes of lane m = 0 .. 7 of groupScratch (a
+// tree of a group, or a block of a super-block) into the leaf positions
+// of its 64 rows at m*STRIDE(DX): it gathers lane m's planes (lane l of
+// the gather holds level l-(8-depth), the lanes below 8-depth zero),
+// transposes the 8x8 bytes (VPERMB), and transposes each 8x8 bit block
+// with GF2P8AFFINEQB against one-hot bytes, so that byte k of qword j is
+// the position of row 8j+k. It clobbers Z1-Z3, Z7-Z9, AX, K1 and K3.
+#define TRANSPOSE1(LANE, OUT) \
+	KMOVQ K3, K1; \
+	VPXORQ Z1, Z1, Z1; \
+	VPGATHERQQ (LANE*8)(R9)(Z7*8), K1, Z1; \
+	VPERMB Z1, Z8, Z2; \
+	VGF2P8AFFINEQB $0, Z2, Z9, Z3; \
+	VMOVDQU64 Z3, OUT(DX)
+
+#define TRANSPOSE(STRIDE) \
+	VMOVDQU64 512(R9), Z7; \
+	VMOVDQU64 576(R9), Z8; \
+	VMOVDQU64 640(R9), Z9; \
+	MOVQ 704(R9), AX; \
+	KMOVQ AX, K3; \
+	TRANSPOSE1(0, 0); \
+	TRANSPOSE1(1, STRIDE); \
+	TRANSPOSE1(2, 2*STRIDE); \
+	TRANSPOSE1(3, 3*STRIDE); \
+	TRANSPOSE1(4, 4*STRIDE); \
+	TRANSPOSE1(5, 5*STRIDE); \
+	TRANSPOSE1(6, 6*STRIDE); \
+	TRANSPOSE1(7, 7*STRIDE)
+
 // func groupLeavesAVX512(masks *uint64, mid *uint32, depth int, all uint64, sets *[256][8]uint64, idx *uint8, gs *groupScratch)
 //
 // groupScratch: planes [8][8]uint64 at 0, planeIdx [8]uint64 at 512,
@@ -128,30 +158,7 @@ endlevel:
 	CMPQ R12, CX
 	JLT level
 
-	// Per tree: gather its planes (lane m holds level m-(8-depth), the
-	// lanes below 8-depth zero), transpose the 8x8 bytes, and transpose
-	// each 8x8 bit block with GF2P8AFFINEQB against one-hot bytes: byte
-	// k of qword j becomes the leaf position of row 8j+k.
-	VMOVDQU64 512(R9), Z7
-	VMOVDQU64 576(R9), Z8
-	VMOVDQU64 640(R9), Z9
-	MOVQ 704(R9), AX
-	KMOVQ AX, K3
-	XORQ BX, BX
-
-tree:
-	KMOVQ K3, K1
-	VPXORQ Z1, Z1, Z1
-	LEAQ (R9)(BX*8), AX
-	VPGATHERQQ (AX)(Z7*8), K1, Z1
-	VPERMB Z1, Z8, Z2
-	VGF2P8AFFINEQB $0, Z2, Z9, Z3
-	MOVQ BX, AX
-	SHLQ $9, AX // trees' positions are superRows bytes apart
-	VMOVDQU64 Z3, (DX)(AX*1)
-	INCQ BX
-	CMPQ BX, $8
-	JLT tree
+	TRANSPOSE(512) // trees' positions are superRows bytes apart
 	VZEROUPPER
 	RET
 
@@ -259,28 +266,7 @@ unit:
 	VMOVDQU64 Z21, 64(R9)(BX*1)
 	VMOVDQU64 Z22, 128(R9)(BX*1)
 
-	// Per block, as in groupLeavesAVX512: byte k of qword j of block
-	// b's positions is the leaf position of its row 8j+k.
-	VMOVDQU64 512(R9), Z7
-	VMOVDQU64 576(R9), Z8
-	VMOVDQU64 640(R9), Z9
-	MOVQ 704(R9), AX
-	KMOVQ AX, K3
-	XORQ BX, BX
-
-lblock:
-	KMOVQ K3, K1
-	VPXORQ Z1, Z1, Z1
-	LEAQ (R9)(BX*8), AX
-	VPGATHERQQ (AX)(Z7*8), K1, Z1
-	VPERMB Z1, Z8, Z2
-	VGF2P8AFFINEQB $0, Z2, Z9, Z3
-	MOVQ BX, AX
-	SHLQ $6, AX
-	VMOVDQU64 Z3, (DX)(AX*1)
-	INCQ BX
-	CMPQ BX, $8
-	JLT lblock
+	TRANSPOSE(64)
 	VZEROUPPER
 	RET
 
