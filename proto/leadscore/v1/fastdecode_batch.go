@@ -10,10 +10,12 @@ import (
 
 // UnmarshalPredictBatchRequest decodes b into req (which it resets)
 // exactly as proto.Unmarshal does, as UnmarshalPredictRequest does for
-// one request: each lead as there, and a LeadTable with one slab of
-// columns and its strings (ids, categorical values, event type names) as
-// substrings of one copy of the table's bytes instead of one allocation
-// each. Anything it does not expect makes it fall back to proto.Unmarshal.
+// one request: the leads as there, their strings cut from one copy of the
+// bytes of all of them (names repeated from the lead before are not
+// copied again), and a LeadTable with one slab of columns and its strings
+// (ids, categorical values, event type names) as substrings of one copy
+// of the table's bytes instead of one allocation each. Anything it does
+// not expect makes it fall back to proto.Unmarshal.
 func UnmarshalPredictBatchRequest(b []byte, req *PredictBatchRequest) error {
 	return UnmarshalPredictBatchRequestSlabs(b, req, nil)
 }
@@ -21,33 +23,49 @@ func UnmarshalPredictBatchRequest(b []byte, req *PredictBatchRequest) error {
 func fastPredictBatchRequest(b []byte, req *PredictBatchRequest, sl *DecodeSlabs) bool {
 	var seenTable, seenAsOf bool
 	nLeads := 0
+	var c leadScan
+	if sl != nil {
+		c.text = sl.text[:0]
+	} else {
+		c.text = make([]byte, 0, len(b)) // more than enough: one allocation
+	}
 	for p := b; len(p) > 0; {
-		num, typ, _, _, rest, ok := field(p)
+		num, typ, _, data, rest, ok := field(p)
 		if !ok {
 			return false
 		}
 		p = rest
 		if num == 1 && typ == protowire.BytesType {
 			nLeads++
+			if !c.lead(data) {
+				return false
+			}
 		}
 	}
-	var leads []Lead
-	if sl == nil {
-		leads, req.Leads = take[Lead](nil, nLeads), takeEmpty[*Lead](nil, nLeads)
-	} else {
-		leads, req.Leads = take(&sl.leads, nLeads), takeEmpty(&sl.leadPtrs, nLeads)
+	if nLeads > 0 {
+		// The leads' strings are cut from one copy of their bytes.
+		var d decoder
+		d.init(sl, &c)
+		var leads []Lead
+		leads, req.Leads = take(&d.sl.leads, nLeads), takeEmpty(&d.sl.leadPtrs, nLeads)
+		for p := b; len(p) > 0; {
+			num, typ, _, data, rest, _ := field(p) // well-formed: checked above
+			p = rest
+			if num == 1 && typ == protowire.BytesType {
+				l := &leads[0]
+				leads = leads[1:]
+				if !d.lead(data, l) {
+					return false
+				}
+				req.Leads = append(req.Leads, l)
+			}
+		}
 	}
 	for len(b) > 0 {
 		num, typ, v, data, rest, _ := field(b) // well-formed: checked above
 		b = rest
 		switch {
-		case num == 1 && typ == protowire.BytesType:
-			l := &leads[0]
-			leads = leads[1:]
-			if !fastLead(data, l, sl) {
-				return false
-			}
-			req.Leads = append(req.Leads, l)
+		case num == 1 && typ == protowire.BytesType: // decoded above
 		case num == 7 && typ == protowire.BytesType && !seenTable:
 			seenTable = true
 			req.Table = new(LeadTable)

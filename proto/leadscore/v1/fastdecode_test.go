@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
+	"unsafe"
 
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
@@ -325,4 +327,184 @@ func FuzzUnmarshalPredictBatchRequest(f *testing.F) {
 		f.Add(raw)
 	}
 	f.Fuzz(func(t *testing.T, raw []byte) { checkSameBatch(t, raw) })
+}
+
+// rawLead appends a Lead field (number 1 of a request) whose attributes
+// are written by hand, so that a name may be invalid UTF-8 (proto.Marshal
+// refuses it) and fields may come in any order: each attribute is the
+// name, then one value (number, string or bool, by kind), or the value
+// first when valueFirst.
+func rawLead(dst []byte, id string, names [][]byte, kinds []int, valueFirst bool) []byte {
+	var l []byte
+	l = protowire.AppendString(protowire.AppendTag(l, 1, protowire.BytesType), id)
+	for k, name := range names {
+		var val, a []byte
+		switch kinds[k] % 4 {
+		case 0:
+			val = protowire.AppendFixed64(protowire.AppendTag(nil, 2, protowire.Fixed64Type), math.Float64bits(float64(k)+0.5))
+		case 1:
+			val = protowire.AppendString(protowire.AppendTag(nil, 3, protowire.BytesType), fmt.Sprintf("v%d", k))
+		case 2:
+			val = protowire.AppendVarint(protowire.AppendTag(nil, 4, protowire.VarintType), uint64(k%2))
+		case 3: // no value
+		}
+		nm := protowire.AppendBytes(protowire.AppendTag(nil, 1, protowire.BytesType), name)
+		if valueFirst {
+			a = append(val, nm...)
+		} else {
+			a = append(nm, val...)
+		}
+		l = protowire.AppendBytes(protowire.AppendTag(l, 6, protowire.BytesType), a)
+	}
+	return protowire.AppendBytes(protowire.AppendTag(dst, 1, protowire.BytesType), l)
+}
+
+// TestUnmarshalBatchSharedNames is the property test of the decoder's
+// reuse of names: a lead whose attribute k has the bytes of the name of
+// attribute k of the lead before gets that string. Random batches whose
+// leads send the same names in the same order, in another order, subsets,
+// more names than the decoder remembers (64), long names (a two-byte
+// length), empty names, values before names, and invalid UTF-8 in a later
+// lead's name (of the length of the valid name before it, or one byte of
+// it changed) all decode as proto.Unmarshal decodes them. And the reuse
+// happens: in a batch whose leads all send the same names, every lead's
+// names are the first lead's strings.
+func TestUnmarshalBatchSharedNames(t *testing.T) {
+	rng := rand.New(rand.NewPCG(41, 42))
+	pool := [][]byte{[]byte("num00"), []byte("num01"), []byte("cat0"), []byte("é-ü"), []byte(""), []byte("x"),
+		bytes.Repeat([]byte("long"), 40), []byte("crm07"), []byte("flag1")}
+	invalid := [][]byte{{0xff, 0xfe, 0xfd, 0xfc, 0xfb}, {'n', 'u', 'm', '0', 0x80}, {0xc3}, []byte("é-\xfc"), bytes.Repeat([]byte{0xe2}, 160)}
+	for range 2000 {
+		n := 1 + rng.IntN(70) // some over the 64 names remembered
+		names := make([][]byte, n)
+		kinds := make([]int, n)
+		for k := range names {
+			names[k] = pool[rng.IntN(len(pool))]
+			if rng.IntN(8) == 0 {
+				names[k] = fmt.Appendf(nil, "a%d", k)
+			}
+			kinds[k] = rng.IntN(4)
+		}
+		var raw []byte
+		for i := range 1 + rng.IntN(5) {
+			ln, lk := names, kinds
+			switch rng.IntN(6) {
+			case 0: // another order
+				ln, lk = slices.Clone(names), slices.Clone(kinds)
+				rng.Shuffle(len(ln), func(i, j int) { ln[i], ln[j], lk[i], lk[j] = ln[j], ln[i], lk[j], lk[i] })
+			case 1: // a prefix
+				m := rng.IntN(n + 1)
+				ln, lk = names[:m], kinds[:m]
+			case 2: // invalid UTF-8 in one name
+				ln = slices.Clone(names)
+				k := rng.IntN(n)
+				if len(ln[k]) > 0 && rng.IntN(2) == 0 {
+					bad := slices.Clone(ln[k])
+					bad[rng.IntN(len(bad))] = 0xff // same length as the valid name before
+					ln[k] = bad
+				} else {
+					ln[k] = invalid[rng.IntN(len(invalid))]
+				}
+			}
+			raw = rawLead(raw, fmt.Sprintf("lead-%d", i), ln, lk, rng.IntN(8) == 0)
+		}
+		if rng.IntN(3) == 0 {
+			raw = protowire.AppendString(protowire.AppendTag(raw, 2, protowire.BytesType), "model")
+		}
+		checkSameBatch(t, raw)
+	}
+
+	// Same names throughout: the strings are the first lead's.
+	var leads []*leadscorev1.Lead
+	for i := range 5 {
+		l := benchRequest(0).GetLead()
+		l.Id = fmt.Sprintf("lead-%d", i)
+		leads = append(leads, l)
+	}
+	raw, err := proto.Marshal(&leadscorev1.PredictBatchRequest{Leads: leads})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var req leadscorev1.PredictBatchRequest
+	defer reusedSlabs.Reset()
+	if err := leadscorev1.UnmarshalPredictBatchRequestSlabs(raw, &req, &reusedSlabs); err != nil {
+		t.Fatal(err)
+	}
+	first := req.GetLeads()[0].GetAttributes()
+	for i, l := range req.GetLeads() {
+		for k, a := range l.GetAttributes() {
+			if a.GetName() != first[k].GetName() || unsafe.StringData(a.GetName()) != unsafe.StringData(first[k].GetName()) {
+				t.Fatalf("lead %d, attribute %d: name %q is not the first lead's string %q", i, k, a.GetName(), first[k].GetName())
+			}
+		}
+	}
+}
+
+// TestUnmarshalBatchSlabsAllocatesOnce checks what the two-pass lead
+// decoder is for: once pooled slabs have grown, a batch of 100 benchmark
+// leads (40 attributes each, the same names) costs one allocation, the
+// copy of its strings' bytes, which holds the ids, the string values and
+// the names once (not once per lead).
+func TestUnmarshalBatchSlabsAllocatesOnce(t *testing.T) {
+	var leads []*leadscorev1.Lead
+	for i := range 100 {
+		l := benchRequest(0).GetLead()
+		l.Id = fmt.Sprintf("lead-%d", i)
+		leads = append(leads, l)
+	}
+	raw, err := proto.Marshal(&leadscorev1.PredictBatchRequest{Leads: leads})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sl leadscorev1.DecodeSlabs
+	var req leadscorev1.PredictBatchRequest
+	allocs := testing.AllocsPerRun(20, func() {
+		if err := leadscorev1.UnmarshalPredictBatchRequestSlabs(raw, &req, &sl); err != nil {
+			t.Fatal(err)
+		}
+		sl.Reset()
+	})
+	if allocs > 1 {
+		t.Errorf("%v allocations per decode of 100 leads, want 1 (the strings' bytes)", allocs)
+	}
+	// The strings' bytes: 100 ids, 800 string values, 40 names.
+	var want int
+	for i, l := range leads {
+		want += len(l.GetId())
+		for _, a := range l.GetAttributes() {
+			want += len(a.GetStringValue())
+			if i == 0 {
+				want += len(a.GetName())
+			}
+		}
+	}
+	if err := leadscorev1.UnmarshalPredictBatchRequestSlabs(raw, &req, &sl); err != nil {
+		t.Fatal(err)
+	}
+	defer sl.Reset()
+	var got int
+	seen := map[*byte]bool{}
+	for _, l := range req.GetLeads() {
+		for _, s := range append([]string{l.GetId()}, namesAndStrings(l)...) {
+			if p := unsafe.StringData(s); len(s) > 0 && !seen[p] {
+				seen[p] = true
+				got += len(s)
+			}
+		}
+	}
+	if got != want {
+		t.Errorf("the decoded strings hold %d distinct bytes, want %d (names shared by the leads)", got, want)
+	}
+}
+
+// namesAndStrings lists the names and string values of l's attributes.
+func namesAndStrings(l *leadscorev1.Lead) []string {
+	var out []string
+	for _, a := range l.GetAttributes() {
+		out = append(out, a.GetName())
+		if a.StringValue != nil {
+			out = append(out, a.GetStringValue())
+		}
+	}
+	return out
 }
