@@ -6,6 +6,7 @@ import (
 	"math"
 	"strconv"
 	"time"
+	"unsafe"
 
 	leadscorev1 "leadscore/proto/leadscore/v1"
 
@@ -78,56 +79,78 @@ func (t *Transformer) readLead(lead *leadscorev1.Lead, asOf int64, in *rowInput,
 	for i := range cells {
 		cells[i].ok = false
 	}
-	// seen marks the slots already read (slot nattr is the cut-off
-	// column), to reject a repeated name; on the stack for ≤ 255 slots.
+	names, words, slots := t.leadNames, t.leadWords[:len(t.leadNames)], t.leadSlot[:len(t.leadNames)]
+	memo := in.names[:len(names)]
+	// seen marks the names already read, by position in names, to reject
+	// a repeated name; on the stack for ≤ 256 names.
 	var seenBuf [4]uint64
 	seen := seenBuf[:]
-	if t.nattr >= len(seenBuf)*64 {
-		seen = make([]uint64, t.nattr/64+1)
+	if len(names) > len(seenBuf)*64 {
+		seen = make([]uint64, len(names)/64+1)
 	}
-	cutCol := t.spec.Cutoff.Column
 	attrs := lead.Attributes
-	// unknown holds the indices of the attributes without a slot, for
-	// unknownAttrs; on the stack for the usual few.
+	// unknown holds the indices of the attributes with a name not in
+	// names, for unknownAttrs; on the stack for the usual few. dupIgnored
+	// is the index of the first repeat of an ignored name, which is
+	// reported (as the reader before the names table did) only after the
+	// other attributes are read and the unknown names before it warned
+	// about.
 	var unknownBuf [16]int32
 	unknownAttrs := unknownBuf[:0]
-	names, words := t.attrNames, t.attrWords[:len(t.attrNames)]
-	next := 0 // clients send attributes in spec order: guess the slot after the last
+	dupIgnored := -1
+	nattr := int32(t.nattr)
+	next := 0 // clients send attributes in spec order: guess the name after the last
 	for k, a := range attrs {
 		name := a.GetName()
-		var slot int32
-		if next < len(names) && len(names[next]) == len(name) &&
-			(len(name) <= 16 && wordsOf(name) == words[next] || len(name) > 16 && names[next] == name) {
-			slot = int32(next)
-		} else if slot = t.attrTab.get(name); slot < 0 {
-			switch {
-			case cutCol != "" && name == cutCol:
-				slot = int32(t.nattr)
-			case name == "":
-				return &FieldError{Field: fmt.Sprintf("attributes[%d].name", k), Err: ErrMissingValue}
-			default:
+		var p int32
+		switch {
+		case next < len(names) && len(memo[next]) == len(name) && unsafe.StringData(memo[next]) == unsafe.StringData(name) && name != "":
+			p = int32(next) // the string of the last lead's name there
+		case next < len(names) && len(names[next]) == len(name) &&
+			(len(name) <= 16 && wordsOf(name) == words[next] || len(name) > 16 && names[next] == name):
+			p = int32(next)
+			memo[p] = name
+		default:
+			if p = t.leadTab.get(name); p < 0 {
+				if name == "" {
+					return &FieldError{Field: fmt.Sprintf("attributes[%d].name", k), Err: ErrMissingValue}
+				}
 				unknownAttrs = append(unknownAttrs, int32(k))
 				continue
 			}
+			memo[p] = name
 		}
-		word, bit := uint32(slot)/64, uint64(1)<<(uint32(slot)%64)
+		next = int(p) + 1
+		slot := slots[p]
+		word, bit := uint32(p)/64, uint64(1)<<(uint32(p)%64)
 		if seen[word]&bit != 0 {
+			if slot == ignoredSlot {
+				if dupIgnored < 0 {
+					dupIgnored = k
+				}
+				continue
+			}
 			return &FieldError{Field: attrField(name), Err: ErrDuplicateAttribute}
 		}
 		seen[word] |= bit
-		if int(slot) == t.nattr {
+		switch {
+		case slot < nattr:
+			f, c := &t.feats[slot], &cells[slot]
+			if f.Kind == KindNumeric && a.NumberValue != nil && a.StringValue == nil && a.BoolValue == nil && a.TimestampValue == nil {
+				c.ok, c.f = true, *a.NumberValue // readAttr's first case, without the call
+				continue
+			}
+			if err := readAttr(f, a, c); err != nil {
+				return err
+			}
+		case slot == nattr:
 			if err := readCutoff(name, a, in); err != nil {
 				return err
 			}
-			continue
-		}
-		next = int(slot) + 1
-		if err := readAttr(&t.feats[slot], a, &cells[slot]); err != nil {
-			return err
 		}
 	}
-	if len(unknownAttrs) > 0 {
-		if err := t.unknownAttrs(attrs, unknownAttrs, w); err != nil {
+	if len(unknownAttrs) > 0 || dupIgnored >= 0 {
+		if err := t.unknownAttrs(attrs, unknownAttrs, dupIgnored, w); err != nil {
 			return err
 		}
 	}
@@ -265,21 +288,28 @@ func readCutoff(name string, v *leadscorev1.Attribute, in *rowInput) error {
 // attrField is the FieldError.Field of the attribute named name.
 func attrField(name string) string { return fmt.Sprintf("attributes[%q]", name) }
 
-// unknownAttrs handles the attributes attrs[unknown[...]] the transformer
-// has no slot for: a name repeated among them is an error; the others are
-// warned about (unless the spec lists them as known), in order of
-// appearance.
-func (t *Transformer) unknownAttrs(attrs []*leadscorev1.Attribute, unknown []int32, w *Warnings) error {
+// unknownAttrs handles the attributes attrs[unknown[...]] whose names the
+// transformer does not know, and the first repeat of an ignored name,
+// attrs[dupIgnored] (none when −1): the first repeated name, among the
+// unknown ones or of an ignored one, is an error; the unknown names
+// before it are warned about, in order of appearance.
+func (t *Transformer) unknownAttrs(attrs []*leadscorev1.Attribute, unknown []int32, dupIgnored int, w *Warnings) error {
 	for j, k := range unknown {
+		if dupIgnored >= 0 && int(k) > dupIgnored {
+			break
+		}
 		name := attrs[k].GetName()
 		for _, i := range unknown[:j] {
 			if attrs[i].GetName() == name {
 				return &FieldError{Field: attrField(name), Err: ErrDuplicateAttribute}
 			}
 		}
-		if w != nil && !t.known[name] {
+		if w != nil {
 			w.addf("unknown attribute %q ignored", name)
 		}
+	}
+	if dupIgnored >= 0 {
+		return &FieldError{Field: attrField(attrs[dupIgnored].GetName()), Err: ErrDuplicateAttribute}
 	}
 	return nil
 }
@@ -324,7 +354,9 @@ func badKind(name, want string, v *leadscorev1.Attribute) error {
 // a name given twice (ErrDuplicateAttribute) and an attribute with more
 // than one value set (ErrSeveralValues) are errors. Unknown attributes are
 // warned about in the order they come. Any order of the attributes gives
-// the same vector; the order of Features() (the spec's) is the fastest.
+// the same vector; the order of the spec's columns is the fastest, and a
+// lead whose names are the very strings of the lead read before (as the
+// gRPC decoder gives the leads of a batch) skips comparing their bytes.
 // It panics if len(dst) != Width().
 func (t *Transformer) TransformLead(lead *leadscorev1.Lead, asOf time.Time, dst []float64, warn *Warnings) error {
 	if len(dst) != len(t.feats) {

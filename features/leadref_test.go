@@ -81,7 +81,7 @@ func (r *refLeadRow) read(_ int, in *rowInput, w *Warnings) error {
 		}
 	}
 	if len(unknownAttrs) > 0 {
-		if err := t.unknownAttrs(attrs, unknownAttrs, w); err != nil {
+		if err := refUnknownAttrs(t, attrs, unknownAttrs, w); err != nil {
 			return err
 		}
 	}
@@ -122,6 +122,26 @@ func (r *refLeadRow) read(_ int, in *rowInput, w *Warnings) error {
 		w.addf("%d events of unknown types ignored (first %q)", unknown, firstUnknown)
 	}
 	in.events = in.own
+	return nil
+}
+
+// refUnknownAttrs is the handling of the attributes attrs[unknown[...]]
+// without a slot (unknown and known non-feature names alike) before the
+// lead path looked up known names too: a name repeated among them is an
+// error; the others are warned about (unless the spec lists them as
+// known), in order of appearance.
+func refUnknownAttrs(t *Transformer, attrs []*leadscorev1.Attribute, unknown []int32, w *Warnings) error {
+	for j, k := range unknown {
+		name := attrs[k].GetName()
+		for _, i := range unknown[:j] {
+			if attrs[i].GetName() == name {
+				return &FieldError{Field: attrField(name), Err: ErrDuplicateAttribute}
+			}
+		}
+		if w != nil && !t.known[name] {
+			w.addf("unknown attribute %q ignored", name)
+		}
+	}
 	return nil
 }
 

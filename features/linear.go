@@ -56,7 +56,7 @@ func (t *Transformer) ToLinear(x, dst []float64) {
 			v = math.Log1p(v)
 		}
 		z := (v - f.mean) / f.std
-		missing := math.IsNaN(z) || math.IsInf(z, 0)
+		missing := z-z != 0 // NaN or ±Inf, in one test
 		if missing {
 			z = 0
 		}

@@ -214,7 +214,10 @@ func TestLeadLevelCode(t *testing.T) {
 
 // TestLookupTablesMatchMaps: on fitted transformers, the lead path's
 // attribute-name and event-type tables agree with the maps the table path
-// uses (attrIndex, typeIndex) on every name and near misses of it.
+// uses (attrIndex, typeIndex) on every name and near misses of it: an
+// attribute name gives its feature slot, the cut-off column's slot
+// (nattr) for that column, ignoredSlot for another known name, and
+// nothing for the rest, as the maps and the cut-off column give them.
 func TestLookupTablesMatchMaps(t *testing.T) {
 	parity, _, _ := fittedFixture(t, 300, 1)
 	leads, ev := benchTables(t, 2000, 3, 2)
@@ -233,14 +236,32 @@ func TestLookupTablesMatchMaps(t *testing.T) {
 		for _, p := range slices.Clone(probes) {
 			probes = append(probes, p[:len(p)-1], p+"_", p[1:], strings.ToUpper(p))
 		}
+		for n := range tr.known {
+			probes = append(probes, n)
+		}
 		probes = append(probes, "", tr.spec.Cutoff.Column, "outcome", "lead_id")
 		for _, p := range probes {
 			want, ok := tr.attrIndex[p]
-			if !ok {
+			switch {
+			case ok:
+			case p == "":
+				want = -1
+			case p == tr.spec.Cutoff.Column:
+				want = int32(tr.nattr)
+			case tr.known[p]:
+				want = ignoredSlot
+			default:
 				want = -1
 			}
-			if got := tr.attrTab.get(p); got != want {
-				t.Errorf("attrTab.get(%q) = %d, attrIndex %d", p, got, want)
+			got := int32(-1)
+			if pos := tr.leadTab.get(p); pos >= 0 {
+				if tr.leadNames[pos] != p {
+					t.Errorf("leadTab.get(%q) = %d, the position of %q", p, pos, tr.leadNames[pos])
+				}
+				got = tr.leadSlot[pos]
+			}
+			if got != want {
+				t.Errorf("%q: lead path slot %d, want %d", p, got, want)
 			}
 			want, ok = tr.typeIndex[p]
 			if !ok {

@@ -3,6 +3,7 @@ package features
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sync"
 	"time"
 )
@@ -27,10 +28,18 @@ type Transformer struct {
 	needCut    bool // events or timestamp features need a cut-off
 
 	attrIndex map[string]int32 // attribute name → slot
-	attrTab   strTable         // attrIndex, for the lead path
-	attrNames []string         // attrNames[slot] = feats[slot].Source
-	attrWords []shortWords     // wordsOf(attrNames[slot]) if it has ≤ 16 bytes
 	known     map[string]bool  // names accepted silently at serving
+
+	// The lead path's attribute names (readLead): every name a lead may
+	// send without a warning, in the order of the spec's columns (the
+	// order clients send them in), then the cut-off column and the other
+	// known names. leadSlot[p] is the slot of leadNames[p]: its feature
+	// slot, nattr for the cut-off column, or ignoredSlot for a name
+	// ignored silently.
+	leadNames []string
+	leadWords []shortWords // wordsOf(leadNames[p]) if it has ≤ 16 bytes
+	leadSlot  []int32
+	leadTab   strTable // leadNames[p] → p
 
 	lin      []linCol
 	linNames []string
@@ -110,6 +119,12 @@ type rowInput struct {
 	events []evRec // in any order
 	acc    []typeAcc
 	own    []evRec // backing store for events when the accessor copies them
+	// names[p] is the last lead attribute name readLead found to be
+	// t.leadNames[p]: a later lead whose name there is the same string
+	// (the same bytes in memory, as the gRPC decoder gives the leads of a
+	// batch) matches without comparing bytes. It keeps the strings of the
+	// last lead read alive until they are replaced.
+	names []string
 }
 
 // A rowReader fills a rowInput for row i of some source. The one
@@ -134,6 +149,7 @@ func (t *Transformer) newInput() *rowInput {
 		cells: make([]cell, t.nattr),
 		acc:   make([]typeAcc, len(t.types)),
 		own:   make([]evRec, 0, 64),
+		names: make([]string, len(t.leadNames)),
 	}
 }
 
@@ -290,15 +306,7 @@ func newSkeleton(s *Spec) (*Transformer, error) {
 		t.feats = append(t.feats, f)
 	}
 	t.nattr = len(t.feats)
-	t.attrNames, t.attrWords = make([]string, t.nattr), make([]shortWords, t.nattr)
-	slots := make([]int32, t.nattr)
-	for i := range t.nattr {
-		t.attrNames[i], slots[i] = t.feats[i].Source, int32(i)
-		if len(t.attrNames[i]) <= 16 {
-			t.attrWords[i] = wordsOf(t.attrNames[i])
-		}
-	}
-	t.attrTab = newStrTable(t.attrNames, slots)
+	t.buildLeadNames()
 	if e := s.Events; e != nil {
 		t.hasEvents = true
 		t.window = e.Window.Microseconds()
@@ -362,6 +370,55 @@ func newSkeleton(s *Spec) (*Transformer, error) {
 	}
 	t.scratch = &sync.Pool{New: func() any { return t.newInput() }}
 	return t, nil
+}
+
+// ignoredSlot is the leadSlot of a name the lead path ignores silently.
+const ignoredSlot = math.MaxInt32
+
+// buildLeadNames lays out the lead path's attribute names (leadNames).
+func (t *Transformer) buildLeadNames() {
+	cut := t.spec.Cutoff.Column
+	known := make([]string, 0, len(t.known))
+	for name := range t.known {
+		known = append(known, name)
+	}
+	slices.Sort(known)
+	var names []string
+	for _, c := range t.spec.Columns {
+		names = append(names, c.Name)
+	}
+	names = append(append(names, cut), known...)
+	had := make(map[string]bool, len(names))
+	t.leadNames, t.leadWords, t.leadSlot = nil, nil, nil
+	for _, name := range names {
+		// The slot as readLead gave it when it looked names up in turn in
+		// attrIndex, as the cut-off column, and in known.
+		slot, ok := t.attrIndex[name]
+		switch {
+		case had[name]:
+			continue
+		case ok:
+		case name == "": // an error, unless a feature's name
+			continue
+		case name == cut:
+			slot = int32(t.nattr)
+		case t.known[name]:
+			slot = ignoredSlot
+		default:
+			continue
+		}
+		had[name] = true
+		var w shortWords
+		if len(name) <= 16 {
+			w = wordsOf(name)
+		}
+		t.leadNames, t.leadWords, t.leadSlot = append(t.leadNames, name), append(t.leadWords, w), append(t.leadSlot, slot)
+	}
+	pos := make([]int32, len(t.leadNames))
+	for p := range pos {
+		pos[p] = int32(p)
+	}
+	t.leadTab = newStrTable(t.leadNames, pos)
 }
 
 // setLevels installs a categorical vocabulary: kept levels in code order,
