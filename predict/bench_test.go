@@ -571,3 +571,72 @@ func BenchmarkGRPCPredictConcurrent(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkGRPCPredictBatch is the predictor issue's bar in one process:
+// PredictBatch calls of 100 leads without events (ids differ), sent as
+// Lead messages and as one LeadTable, 32 calls in flight over loopback
+// to a server with the default options, as bench-serve-client -mode batch
+// loads `leadscore serve`. Client and server share the cores, so ns/op is
+// the inverse of the calls/s of the pair; leads/s is reported.
+func BenchmarkGRPCPredictBatch(b *testing.B) {
+	f := benchFixtureFor(b)
+	root := b.TempDir()
+	if _, err := model.Save(root, f.art); err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	reg, err := predict.NewRegistry(ctx, predict.RegistryConfig{Root: root, Loader: predict.LoadArtifact, Probe: f.lead})
+	if err != nil {
+		b.Fatal(err)
+	}
+	s := predict.NewServer(predict.ServerConfig{Registry: reg})
+	g := s.NewGRPCServer(predict.GRPCOptions{})
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	go g.Serve(lis)
+	defer g.Stop()
+	cc, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer cc.Close()
+	cli := leadscorev1.NewLeadScoringClient(cc)
+	leads := make([]*leadscorev1.Lead, 100)
+	for i := range leads {
+		leads[i] = proto.Clone(f.lead).(*leadscorev1.Lead)
+		leads[i].Events = nil
+		leads[i].Id = fmt.Sprintf("lead-%d", i)
+	}
+	tab, err := leadscorev1.NewLeadTable(leads)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		req  *leadscorev1.PredictBatchRequest
+	}{{"leads=100", &leadscorev1.PredictBatchRequest{Leads: leads}}, {"table=100", &leadscorev1.PredictBatchRequest{Table: tab}}} {
+		b.Run(c.name, func(b *testing.B) {
+			resp, err := cli.PredictBatch(ctx, c.req)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if n := len(resp.GetPredictions()); n != len(leads) {
+				b.Fatalf("%d predictions, want %d", n, len(leads))
+			}
+			b.ReportAllocs()
+			b.SetParallelism(max(1, 32/runtime.GOMAXPROCS(0)))
+			start := time.Now()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					if _, err := cli.PredictBatch(ctx, c.req); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+			b.ReportMetric(float64(b.N*len(leads))/time.Since(start).Seconds(), "leads/s")
+		})
+	}
+}

@@ -10,9 +10,10 @@ import (
 // codec is the server's gRPC codec: gRPC's proto codec, except that a
 // PredictRequest and a PredictBatchRequest are decoded with
 // leadscorev1.UnmarshalPredictRequest and UnmarshalPredictBatchRequest
-// (the same messages, with a few allocations per lead or table column
+// (the same messages, with a few allocations per request or table column
 // instead of several per attribute or string) and the pooled requests of
-// handlers.go with the Slabs variants (next to no allocation), and a
+// handlers.go with the Slabs variants (one allocation per request: the
+// copy of its strings' bytes), and a
 // PredictResponse and a PredictBatchResponse are encoded by appendAnswer
 // (the same bytes without proto's reflection). Its name is "proto", so
 // clients see no difference.

@@ -164,15 +164,17 @@ func sizePredictBatchResponse(m *leadscorev1.PredictBatchResponse) (int, bool) {
 		return 0, false
 	}
 	n := 0
+	var prev *leadscorev1.Prediction // accepted before p
 	for _, p := range m.Predictions {
 		if p == nil {
 			return 0, false
 		}
-		k, ok := sizePrediction(p)
+		k, ok := sizePredictionAfter(p, prev)
 		if !ok {
 			return 0, false
 		}
 		n += 1 + protowire.SizeBytes(k)
+		prev = p
 	}
 	return n, true
 }
@@ -186,9 +188,20 @@ func appendPredictBatchResponse(b []byte, m *leadscorev1.PredictBatchResponse) [
 	return b
 }
 
-func sizePrediction(p *leadscorev1.Prediction) (int, bool) {
-	if !known(p) || !validStrings(p.LeadId, p.ModelName, p.ModelVersion, p.FallbackReason, p.ThresholdsVersion) {
+func sizePrediction(p *leadscorev1.Prediction) (int, bool) { return sizePredictionAfter(p, nil) }
+
+// sizePredictionAfter is sizePrediction, knowing that prev (when not nil)
+// was accepted: a model name, version or thresholds version equal to
+// prev's is valid UTF-8 without a check (in a batch they are the same
+// strings, which compare at once).
+func sizePredictionAfter(p, prev *leadscorev1.Prediction) (int, bool) {
+	if !known(p) || !validStrings(p.LeadId, p.FallbackReason) {
 		return 0, false
+	}
+	if prev == nil || p.ModelName != prev.ModelName || p.ModelVersion != prev.ModelVersion || p.ThresholdsVersion != prev.ThresholdsVersion {
+		if !validStrings(p.ModelName, p.ModelVersion, p.ThresholdsVersion) {
+			return 0, false
+		}
 	}
 	for _, r := range p.Reasons {
 		if r == nil || !known(r) || !validStrings(r.Feature, r.Value) {

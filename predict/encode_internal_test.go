@@ -159,6 +159,13 @@ func TestAnswerEncodingFallsBack(t *testing.T) {
 		{"bad UTF-8 lead id", &leadscorev1.PredictResponse{Prediction: &leadscorev1.Prediction{LeadId: "\xff"}}, true},
 		{"bad UTF-8 warning", &leadscorev1.PredictBatchResponse{Predictions: []*leadscorev1.Prediction{{Warnings: []string{"ok", "\xc3"}}}}, true},
 		{"bad UTF-8 request id", &leadscorev1.PredictResponse{RequestId: "\xff"}, true},
+		// A batch's model strings are checked once per change.
+		{"bad UTF-8 model name after a good one", &leadscorev1.PredictBatchResponse{Predictions: []*leadscorev1.Prediction{
+			{ModelName: "m", ModelVersion: "v"}, {ModelName: "m\xff", ModelVersion: "v"}}}, true},
+		{"bad UTF-8 thresholds version after a good one", &leadscorev1.PredictBatchResponse{Predictions: []*leadscorev1.Prediction{
+			{ModelName: "m", ThresholdsVersion: "t"}, {ModelName: "m", ThresholdsVersion: "\xc3"}}}, true},
+		{"bad UTF-8 model version, repeated", &leadscorev1.PredictBatchResponse{Predictions: []*leadscorev1.Prediction{
+			{ModelName: "m", ModelVersion: "\xff"}, {ModelName: "m", ModelVersion: "\xff"}}}, true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			if _, ok := answerSize(c.m); ok {

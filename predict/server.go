@@ -270,10 +270,12 @@ func (s *Server) PredictBatch(ctx context.Context, req *leadscorev1.PredictBatch
 	if err != nil {
 		return nil, s.toStatus(err)
 	}
+	var prev []*leadscorev1.Attribute // of the lead validated last
 	for i, l := range leads {
-		if err := validateLeadAttrs(l, path, i, req.GetTable() == nil); err != nil {
+		if err := validateLeadAttrs(l, path, i, req.GetTable() == nil, prev); err != nil {
 			return nil, s.toStatus(err)
 		}
+		prev = l.GetAttributes()
 	}
 	snap := s.snapshot()
 	out := make([]*leadscorev1.Prediction, len(leads))
