@@ -494,45 +494,42 @@ func (d *decoder) leadFields(b []byte, l *Lead, attrs []*Attribute, evs []*Event
 		if len(data) >= 2 && data[0] == tagAttrName && data[1] < 0x80 && 2+int(data[1]) <= len(data) {
 			m := 2 + int(data[1])
 			v := data[m:]
+			kind := 0 // of the value: 1 number, 2 bool, 3 short string
 			switch {
 			case len(v) == 9 && v[0] == tagAttrNumber:
-				name, ok := d.reused(data[2:m], k)
-				if !ok {
-					if name, ok = d.newName(data[2:m], k); !ok {
-						return attrs, evs, false
-					}
-				}
-				f := sl.numbers.one()
-				*f = math.Float64frombits(binary.LittleEndian.Uint64(v[1:]))
-				a.Name, a.NumberValue = name, f
-				attrs = append(attrs, a)
-				continue
+				kind = 1
 			case len(v) == 2 && v[0] == tagAttrBool && v[1] < 0x80:
-				name, ok := d.reused(data[2:m], k)
-				if !ok {
-					if name, ok = d.newName(data[2:m], k); !ok {
-						return attrs, evs, false
-					}
-				}
-				t := sl.bools.one()
-				*t = v[1] != 0
-				a.Name, a.BoolValue = name, t
-				attrs = append(attrs, a)
-				continue
+				kind = 2
 			case len(v) >= 2 && v[0] == tagAttrString && v[1] < 0x80 && len(v) == 2+int(v[1]):
+				kind = 3
+			}
+			if kind != 0 {
+				// d.name, written out: reused inlines.
 				name, ok := d.reused(data[2:m], k)
 				if !ok {
 					if name, ok = d.newName(data[2:m], k); !ok {
 						return attrs, evs, false
 					}
 				}
-				str, ok := d.str(v[2:])
-				if !ok {
-					return attrs, evs, false
+				a.Name = name
+				switch kind {
+				case 1:
+					f := sl.numbers.one()
+					*f = math.Float64frombits(binary.LittleEndian.Uint64(v[1:]))
+					a.NumberValue = f
+				case 2:
+					t := sl.bools.one()
+					*t = v[1] != 0
+					a.BoolValue = t
+				default:
+					str, ok := d.str(v[2:])
+					if !ok {
+						return attrs, evs, false
+					}
+					p := sl.strs.one()
+					*p = str
+					a.StringValue = p
 				}
-				p := sl.strs.one()
-				*p = str
-				a.Name, a.StringValue = name, p
 				attrs = append(attrs, a)
 				continue
 			}
