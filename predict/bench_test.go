@@ -399,29 +399,8 @@ func BenchmarkArtifactScoreTable(b *testing.B) {
 // throughput.
 func BenchmarkGRPCPredict(b *testing.B) {
 	f := benchFixtureFor(b)
-	root := b.TempDir()
-	if _, err := model.Save(root, f.art); err != nil {
-		b.Fatal(err)
-	}
 	ctx := context.Background()
-	reg, err := predict.NewRegistry(ctx, predict.RegistryConfig{Root: root, Loader: predict.LoadArtifact, Probe: f.lead})
-	if err != nil {
-		b.Fatal(err)
-	}
-	s := predict.NewServer(predict.ServerConfig{Registry: reg})
-	g := s.NewGRPCServer(predict.GRPCOptions{})
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	go g.Serve(lis)
-	defer g.Stop()
-	cc, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer cc.Close()
-	cli := leadscorev1.NewLeadScoringClient(cc)
+	cli := benchGRPCClient(b, benchRegistry(b, f), predict.GRPCOptions{})
 	for _, events := range []bool{false, true} {
 		l := proto.Clone(f.lead).(*leadscorev1.Lead)
 		if !events {
@@ -458,16 +437,8 @@ func BenchmarkGRPCPredict(b *testing.B) {
 // allocation profiles of the hot path.
 func BenchmarkServerSide(b *testing.B) {
 	f := benchFixtureFor(b)
-	root := b.TempDir()
-	if _, err := model.Save(root, f.art); err != nil {
-		b.Fatal(err)
-	}
 	ctx := context.Background()
-	reg, err := predict.NewRegistry(ctx, predict.RegistryConfig{Root: root, Loader: predict.LoadArtifact, Probe: f.lead})
-	if err != nil {
-		b.Fatal(err)
-	}
-	s := predict.NewServer(predict.ServerConfig{Registry: reg})
+	s := predict.NewServer(predict.ServerConfig{Registry: benchRegistry(b, f)})
 	l := proto.Clone(f.lead).(*leadscorev1.Lead)
 	l.Events = nil
 	one, err := proto.Marshal(&leadscorev1.PredictRequest{Lead: l})
@@ -524,15 +495,8 @@ func BenchmarkServerSide(b *testing.B) {
 // calls/s of the pair, and the two servers are compared in one run.
 func BenchmarkGRPCPredictConcurrent(b *testing.B) {
 	f := benchFixtureFor(b)
-	root := b.TempDir()
-	if _, err := model.Save(root, f.art); err != nil {
-		b.Fatal(err)
-	}
 	ctx := context.Background()
-	reg, err := predict.NewRegistry(ctx, predict.RegistryConfig{Root: root, Loader: predict.LoadArtifact, Probe: f.lead})
-	if err != nil {
-		b.Fatal(err)
-	}
+	reg := benchRegistry(b, f)
 	l := proto.Clone(f.lead).(*leadscorev1.Lead)
 	l.Events = nil
 	req := &leadscorev1.PredictRequest{Lead: l}
@@ -541,20 +505,7 @@ func BenchmarkGRPCPredictConcurrent(b *testing.B) {
 		workers int
 	}{{"workers=gomaxprocs", runtime.GOMAXPROCS(0)}, {"workers=default", 0}} {
 		b.Run(c.name, func(b *testing.B) {
-			s := predict.NewServer(predict.ServerConfig{Registry: reg})
-			g := s.NewGRPCServer(predict.GRPCOptions{StreamWorkers: c.workers})
-			lis, err := net.Listen("tcp", "127.0.0.1:0")
-			if err != nil {
-				b.Fatal(err)
-			}
-			go g.Serve(lis)
-			defer g.Stop()
-			cc, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer cc.Close()
-			cli := leadscorev1.NewLeadScoringClient(cc)
+			cli := benchGRPCClient(b, reg, predict.GRPCOptions{StreamWorkers: c.workers})
 			if _, err := cli.Predict(ctx, req); err != nil {
 				b.Fatal(err)
 			}
@@ -580,29 +531,8 @@ func BenchmarkGRPCPredictConcurrent(b *testing.B) {
 // the inverse of the calls/s of the pair; leads/s is reported.
 func BenchmarkGRPCPredictBatch(b *testing.B) {
 	f := benchFixtureFor(b)
-	root := b.TempDir()
-	if _, err := model.Save(root, f.art); err != nil {
-		b.Fatal(err)
-	}
 	ctx := context.Background()
-	reg, err := predict.NewRegistry(ctx, predict.RegistryConfig{Root: root, Loader: predict.LoadArtifact, Probe: f.lead})
-	if err != nil {
-		b.Fatal(err)
-	}
-	s := predict.NewServer(predict.ServerConfig{Registry: reg})
-	g := s.NewGRPCServer(predict.GRPCOptions{})
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	go g.Serve(lis)
-	defer g.Stop()
-	cc, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer cc.Close()
-	cli := leadscorev1.NewLeadScoringClient(cc)
+	cli := benchGRPCClient(b, benchRegistry(b, f), predict.GRPCOptions{})
 	leads := make([]*leadscorev1.Lead, 100)
 	for i := range leads {
 		leads[i] = proto.Clone(f.lead).(*leadscorev1.Lead)
@@ -639,4 +569,40 @@ func BenchmarkGRPCPredictBatch(b *testing.B) {
 			b.ReportMetric(float64(b.N*len(leads))/time.Since(start).Seconds(), "leads/s")
 		})
 	}
+}
+
+// benchRegistry saves the benchmark model into a temporary models
+// directory and returns a registry serving it.
+func benchRegistry(b *testing.B, f *benchFixture) *predict.Registry {
+	b.Helper()
+	root := b.TempDir()
+	if _, err := model.Save(root, f.art); err != nil {
+		b.Fatal(err)
+	}
+	reg, err := predict.NewRegistry(context.Background(), predict.RegistryConfig{Root: root, Loader: predict.LoadArtifact, Probe: f.lead})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return reg
+}
+
+// benchGRPCClient serves reg with a gRPC server of the options opts on a
+// loopback port and returns a client connected to it; both stop when the
+// benchmark ends.
+func benchGRPCClient(b *testing.B, reg *predict.Registry, opts predict.GRPCOptions) leadscorev1.LeadScoringClient {
+	b.Helper()
+	s := predict.NewServer(predict.ServerConfig{Registry: reg})
+	g := s.NewGRPCServer(opts)
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	go g.Serve(lis)
+	b.Cleanup(g.Stop)
+	cc, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { cc.Close() })
+	return leadscorev1.NewLeadScoringClient(cc)
 }
