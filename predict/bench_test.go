@@ -433,8 +433,9 @@ func BenchmarkGRPCPredict(b *testing.B) {
 // server's codec into a pooled request, run the handler, encode the
 // answer (predict.ServerSideCall). Unary is one lead without events;
 // table100 is a PredictBatch of 100 such leads (ids differ) as one
-// LeadTable, batch100 the same leads as Lead messages. Use it for CPU and
-// allocation profiles of the hot path.
+// LeadTable, batch100 the same leads as Lead messages, table1000 a table
+// of 1000 (the default batch limit). Use it for CPU and allocation
+// profiles of the hot path.
 func BenchmarkServerSide(b *testing.B) {
 	f := benchFixtureFor(b)
 	ctx := context.Background()
@@ -485,6 +486,28 @@ func BenchmarkServerSide(b *testing.B) {
 				b.Fatal(err)
 			}
 		}
+	})
+	many := make([]*leadscorev1.Lead, predict.DefaultMaxBatch)
+	for i := range many {
+		many[i] = proto.Clone(l).(*leadscorev1.Lead)
+		many[i].Id = fmt.Sprintf("lead-%d", i)
+	}
+	bigTab, err := leadscorev1.NewLeadTable(many)
+	if err != nil {
+		b.Fatal(err)
+	}
+	big, err := proto.Marshal(&leadscorev1.PredictBatchRequest{Table: bigTab})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("table1000", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if err := predict.ServerSideCall(ctx, s, true, big); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(len(many))*float64(b.N)/b.Elapsed().Seconds(), "leads/s")
 	})
 }
 
