@@ -11,9 +11,10 @@ import (
 // The bit-sliced block layout: Margins scores blocks of up to 64 rows by
 // pushing 64-bit ROW SETS (bit i = row i of the block) down each tree
 // instead of walking each row, eight blocks (a SUPER-BLOCK of up to 512
-// rows, one block per 64-bit lane of a 512-bit vector) at a time. It is derived by prepare from the compact
-// layout (compact.go), which decides which trees it holds: every tree of
-// depth <= maxCompactDepth whose categorical splits have one-word bitsets.
+// rows, one block per 64-bit lane of a 512-bit vector) at a time. It is
+// derived by prepare from the compact layout (compact.go), which decides
+// which trees it holds: every tree of depth <= maxCompactDepth whose
+// categorical splits have one-word bitsets.
 // The other trees keep their per-row walk on the general layout (serve.go),
 // in their place in tree order.
 //
@@ -21,7 +22,9 @@ import (
 // distinct split of the forest, i.e. the rows of the block that the split
 // sends right (whatever node they are at), into a table of masks that
 // interleaves the blocks: entry e of block j is masks[8e+j], so the eight
-// blocks' right sets of a split are one 64-byte load:
+// blocks' right sets of a split are one 64-byte load (a super-block of at
+// most maxGroupBlocks blocks is scored block by block, each with a table
+// of one word per entry):
 //
 //   - numeric feature with distinct sorted thresholds t_0 < t_1 < ...:
 //     each row's rank r (number of thresholds below its value; 0 for NaN)
@@ -30,17 +33,17 @@ import (
 //     a binary search; the rows are bucketed by rank, and the suffix ORs
 //     sfx[k] = rows of rank > k = rows with x > t_k are written from the
 //     top in one pass (one OR per threshold for the eight blocks at
-//     once). A split at t_k sends right
-//     sfx[k] if NaN goes left, sfx[k] | nanRows otherwise; both variants
-//     are stored when some split needs them, so a split's right set is
-//     one load, independent of the number of rows.
+//     once). A split at t_k sends right sfx[k] if NaN goes left,
+//     sfx[k] | nanRows otherwise; both variants are stored when some
+//     split needs them, so a split's right set is one load, independent
+//     of the number of rows.
 //   - categorical feature: a row's code c is x truncated to an integer
 //     when 0 <= x < 64 (Forest.goLeft); NaN, negative, >= 64 and ±Inf
 //     values have none. The rows sent left by a bitset word W are the
 //     rows with a code whose bit is set in W, plus the NaN rows if NaN
 //     goes left; the right set is all rows minus those. With AVX-512
 //     BITALG one VPSHUFBITQMB gathers bit c_i of W for the 64 rows
-//     (catMasksShufBit); in Go, the OR over the bits c of W of
+//     (catMasksShufBit, with the codes from catCodesAVX512); in Go, the OR over the bits c of W of
 //     rowsOfCat[c] comes four Russians style from eight 256-entry tables
 //     (one per byte of W) when the feature has enough splits to pay for
 //     them, else bit by bit over W's present codes.
@@ -75,9 +78,10 @@ import (
 // without AVX-512 take the Go path.
 //
 // The lane kernel replaced groups of eight trees for whole super-blocks
-// because Zen 4 retires a VPGATHERDQ only every ~5.5 cycles: one tree
-// over 512 rows took 140 ns against 280 ns for eight trees over 64 rows,
-// with a mask table of 2.3 MB as well as 0.7 MB.
+// because Zen 4 retires a VPGATHERDQ only every ~5.5 cycles: even before
+// its units kept their sets in registers, one tree over 512 rows took
+// 140 ns against 280 ns for eight trees over 64 rows, with a mask table
+// of 2.3 MB as well as of 0.7 MB.
 //
 // The per-block cost is one mask per distinct split and O(2^D) word
 // operations per tree, shared by the 64 rows, plus one add per row and
