@@ -513,14 +513,26 @@ type blockScratch struct {
 	planes [maxCompactDepth]uint64
 }
 
-// newBlockScratch allocates the scratch of scoreSuper.
+// newBlockScratch allocates the scratch of scoreSuper, with a mask table
+// for one block: scoreSuper grows it for eight when it first needs them,
+// so that a server answering small batches does not hold eight times the
+// table it uses.
 func (f *Forest) newBlockScratch() *blockScratch {
 	b := &f.bl
-	sc := &blockScratch{masks: make([]uint64, b.masks*blockLanes), bucket: make([]uint64, (1+b.maxThr)*blockLanes), g: newGroupScratch()}
+	sc := &blockScratch{masks: make([]uint64, b.masks), bucket: make([]uint64, (1+b.maxThr)*blockLanes), g: newGroupScratch()}
 	if b.anyOut {
 		sc.codes = make([]rowCode, superRows*f.numFeatures)
 	}
 	return sc
+}
+
+// setStride sets the stride of sc's mask table (1 or blockLanes),
+// growing the table for b's masks if it is too small.
+func (sc *blockScratch) setStride(b *blockLayout, stride int) {
+	sc.stride = stride
+	if len(sc.masks) < b.masks*stride {
+		sc.masks = make([]uint64, b.masks*stride)
+	}
 }
 
 // spread[b] has byte k equal to bit k of b: the transposition of an
@@ -860,13 +872,13 @@ func (f *Forest) scoreSuper(sc *blockScratch, dst, xb []float64) {
 		for j := range nb {
 			all[j] = ^uint64(0) >> (64 - min(blockRows, n-j*blockRows))
 		}
-		sc.stride = blockLanes
+		sc.setStride(b, blockLanes)
 		f.buildMasks(sc, xb, n)
 		f.scoreTrees(sc, acc, xb, codes, nb, &all)
 		copy(dst, acc)
 		return
 	}
-	sc.stride = 1
+	sc.setStride(b, 1)
 	for r0 := 0; r0 < n; r0 += blockRows {
 		r1 := min(r0+blockRows, n)
 		all[0] = ^uint64(0) >> (64 - (r1 - r0))

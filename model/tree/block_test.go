@@ -166,7 +166,7 @@ func checkLeaves(t *testing.T, f *Forest, sc *blockScratch, xb []float64, n int)
 		if stride == 1 && n > blockRows {
 			continue
 		}
-		sc.stride = stride
+		sc.setStride(&f.bl, stride)
 		f.buildMasks(sc, xb, n)
 		for tr, in := range b.in {
 			if !in {
