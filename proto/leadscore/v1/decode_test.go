@@ -36,6 +36,17 @@ func benchRequest(n int) *leadscorev1.PredictRequest {
 	return &leadscorev1.PredictRequest{Lead: l}
 }
 
+// benchLeads returns n leads of benchRequest(0), with the ids lead-0,
+// lead-1, ...: a batch of the benchmark's shape.
+func benchLeads(n int) []*leadscorev1.Lead {
+	leads := make([]*leadscorev1.Lead, n)
+	for i := range leads {
+		leads[i] = benchRequest(0).GetLead()
+		leads[i].Id = fmt.Sprintf("lead-%d", i)
+	}
+	return leads
+}
+
 // BenchmarkPredictRequest measures what the wire form costs the server
 // (Unmarshal; the server decodes with UnmarshalPredictRequestSlabs into
 // pooled slabs) and the client (Marshal) for the benchmark lead, with no

@@ -1,7 +1,6 @@
 package leadscorev1_test
 
 import (
-	"fmt"
 	"testing"
 
 	"google.golang.org/protobuf/proto"
@@ -14,12 +13,7 @@ import (
 // attributes, no events; ids differ) as Lead messages, decoded into
 // pooled slabs as the server does, and with proto.Unmarshal for scale.
 func BenchmarkPredictBatchRequest(b *testing.B) {
-	var leads []*leadscorev1.Lead
-	for i := range 100 {
-		l := benchRequest(0).GetLead()
-		l.Id = fmt.Sprintf("lead-%d", i)
-		leads = append(leads, l)
-	}
+	leads := benchLeads(100)
 	raw, err := proto.Marshal(&leadscorev1.PredictBatchRequest{Leads: leads})
 	if err != nil {
 		b.Fatal(err)

@@ -286,12 +286,7 @@ func TestUnmarshalPredictBatchRequestEqualsProto(t *testing.T) {
 // TestUnmarshalPredictBatchRequestAllocates checks that a table of 100
 // leads takes the fast path: allocations per column, not per string.
 func TestUnmarshalPredictBatchRequestAllocates(t *testing.T) {
-	var leads []*leadscorev1.Lead
-	for i := range 100 {
-		l := benchRequest(0).GetLead()
-		l.Id = fmt.Sprintf("lead-%d", i)
-		leads = append(leads, l)
-	}
+	leads := benchLeads(100)
 	tab, err := leadscorev1.NewLeadTable(leads)
 	if err != nil {
 		t.Fatal(err)
@@ -415,12 +410,7 @@ func TestUnmarshalBatchSharedNames(t *testing.T) {
 	}
 
 	// Same names throughout: the strings are the first lead's.
-	var leads []*leadscorev1.Lead
-	for i := range 5 {
-		l := benchRequest(0).GetLead()
-		l.Id = fmt.Sprintf("lead-%d", i)
-		leads = append(leads, l)
-	}
+	leads := benchLeads(5)
 	raw, err := proto.Marshal(&leadscorev1.PredictBatchRequest{Leads: leads})
 	if err != nil {
 		t.Fatal(err)
@@ -446,12 +436,7 @@ func TestUnmarshalBatchSharedNames(t *testing.T) {
 // copy of its strings' bytes, which holds the ids, the string values and
 // the names once (not once per lead).
 func TestUnmarshalBatchSlabsAllocatesOnce(t *testing.T) {
-	var leads []*leadscorev1.Lead
-	for i := range 100 {
-		l := benchRequest(0).GetLead()
-		l.Id = fmt.Sprintf("lead-%d", i)
-		leads = append(leads, l)
-	}
+	leads := benchLeads(100)
 	raw, err := proto.Marshal(&leadscorev1.PredictBatchRequest{Leads: leads})
 	if err != nil {
 		t.Fatal(err)
