@@ -454,11 +454,7 @@ func BenchmarkServerSide(b *testing.B) {
 			}
 		}
 	})
-	leads := make([]*leadscorev1.Lead, 100)
-	for i := range leads {
-		leads[i] = proto.Clone(l).(*leadscorev1.Lead)
-		leads[i].Id = fmt.Sprintf("lead-%d", i)
-	}
+	leads := benchBatch(f, 100)
 	tab, err := leadscorev1.NewLeadTable(leads)
 	if err != nil {
 		b.Fatal(err)
@@ -487,11 +483,7 @@ func BenchmarkServerSide(b *testing.B) {
 			}
 		}
 	})
-	many := make([]*leadscorev1.Lead, predict.DefaultMaxBatch)
-	for i := range many {
-		many[i] = proto.Clone(l).(*leadscorev1.Lead)
-		many[i].Id = fmt.Sprintf("lead-%d", i)
-	}
+	many := benchBatch(f, predict.DefaultMaxBatch)
 	bigTab, err := leadscorev1.NewLeadTable(many)
 	if err != nil {
 		b.Fatal(err)
@@ -556,12 +548,7 @@ func BenchmarkGRPCPredictBatch(b *testing.B) {
 	f := benchFixtureFor(b)
 	ctx := context.Background()
 	cli := benchGRPCClient(b, benchRegistry(b, f), predict.GRPCOptions{})
-	leads := make([]*leadscorev1.Lead, 100)
-	for i := range leads {
-		leads[i] = proto.Clone(f.lead).(*leadscorev1.Lead)
-		leads[i].Events = nil
-		leads[i].Id = fmt.Sprintf("lead-%d", i)
-	}
+	leads := benchBatch(f, 100)
 	tab, err := leadscorev1.NewLeadTable(leads)
 	if err != nil {
 		b.Fatal(err)
@@ -628,4 +615,17 @@ func benchGRPCClient(b *testing.B, reg *predict.Registry, opts predict.GRPCOptio
 	}
 	b.Cleanup(func() { cc.Close() })
 	return leadscorev1.NewLeadScoringClient(cc)
+}
+
+// benchBatch returns n copies of the benchmark lead without its events,
+// with the ids lead-0, lead-1, ...: the leads of a PredictBatch as
+// bench-serve-client sends them.
+func benchBatch(f *benchFixture, n int) []*leadscorev1.Lead {
+	leads := make([]*leadscorev1.Lead, n)
+	for i := range leads {
+		leads[i] = proto.Clone(f.lead).(*leadscorev1.Lead)
+		leads[i].Events = nil
+		leads[i].Id = fmt.Sprintf("lead-%d", i)
+	}
+	return leads
 }
